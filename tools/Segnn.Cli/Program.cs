@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Segnn.Cli;
+using Segnn.Cli.Commands;
+
+var root = new RootCommand("segnn — train, export and serve steerable E(3)-equivariant graph neural networks (SEGNN)");
+root.Subcommands.Add(O3Command.Create());
+return await CliHost.RunAsync(root, args);
