@@ -1,0 +1,77 @@
+using Segnn.O3;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Segnn.Nn;
+
+/// <summary>
+/// The operations every layer's forward is written against, once. Training runs them on TorchSharp tensors
+/// (<see cref="TorchOps"/>); the exporter runs them on symbolic tensors and records an ONNX graph. Keep this set small and
+/// ONNX-expressible: a layer that needs something new adds it here and to both backends, never a second forward.
+/// </summary>
+/// <typeparam name="T">the backend's tensor handle (float and int64 tensors alike).</typeparam>
+/// <remarks>
+/// Feature tensors are [rows, features] with the e3nn "mul_ir" layout; "last axis" below is the feature axis.
+/// Integer tensors (edge endpoints, graph index) are int64 vectors. Counts of segments are int64 scalars.
+/// </remarks>
+public interface IOps<T> where T : class
+{
+    /// <summary>True while training (batch statistics, running-statistics updates).</summary>
+    bool Training { get; }
+
+    /// <summary>A trainable parameter (training: the parameter itself; export: an initializer).</summary>
+    T Parameter(Parameter parameter);
+
+    /// <summary>A non-trainable tensor owned by a module (running statistics).</summary>
+    T Buffer(torch.Tensor buffer);
+
+    /// <summary>A floating-point constant of the given shape, in the model's precision.</summary>
+    T Constant(double[] values, params long[] shape);
+
+    T Add(T a, T b);
+    T Sub(T a, T b);
+    T Mul(T a, T b);
+    T Div(T a, T b);
+    T Scale(T a, double factor);
+    T AddScalar(T a, double value);
+    T ClampMin(T a, double min);
+    T Sqrt(T a);
+    T Silu(T a);
+    T Sigmoid(T a);
+
+    /// <summary>Columns [start, start+length) of the last axis.</summary>
+    T Slice(T x, int start, int length);
+
+    /// <summary>Concatenation along the last axis.</summary>
+    T Concat(IReadOnlyList<T> parts);
+
+    /// <summary>Selects (and may repeat) columns of the last axis by constant indices.</summary>
+    T GatherColumns(T x, int[] columns);
+
+    /// <summary>Reshape of the trailing axes: [rows, …] → [rows, <paramref name="trailing"/>…]; rows is kept.</summary>
+    T ReshapeRows(T x, params long[] trailing);
+
+    /// <summary>A vector [n] as one row [1, n].</summary>
+    T AsRow(T vector);
+
+    /// <summary>Sum over the last axis, keeping it as size 1.</summary>
+    T SumLastAxis(T x);
+
+    /// <summary>Mean over the rows, keeping them as one row: [rows, …] → [1, …].</summary>
+    T MeanRows(T x);
+
+    /// <summary>A [rows(like), 1] column of ones.</summary>
+    T OnesColumn(T like);
+
+    /// <summary>Rows of x selected by an int64 index vector: x[index].</summary>
+    T Rows(T x, T index);
+
+    /// <summary>out[s] = Σ_{r: index[r] = s} x[r] for s in [0, count); count is an int64 scalar.</summary>
+    T SegmentSum(T x, T index, T count);
+
+    /// <summary>The fully connected tensor product described by <paramref name="descriptor"/> (y null: the constant 1x0e).</summary>
+    T TensorProduct(TensorProductDescriptor descriptor, T x, T? y, T weight, T? bias);
+
+    /// <summary>Blends a running statistic: buffer ← (1−momentum)·buffer + momentum·value. Only called while training.</summary>
+    void UpdateRunningStatistic(torch.Tensor buffer, T value, double momentum);
+}

@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+using Segnn.O3;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segnn.Nn;
+
+/// <summary>The TorchSharp backend of <see cref="IOps{T}"/>: eager execution with autograd, for training and evaluation.</summary>
+public sealed class TorchOps : IOps<Tensor>, IDisposable
+{
+    private readonly Dictionary<TensorProductDescriptor, TorchTensorProduct> _tensorProducts = new();
+    private readonly ConditionalWeakTable<int[], Tensor> _columnIndices = new();
+    private readonly Lock _lock = new();
+
+    public TorchOps(ScalarType dtype = ScalarType.Float32, Device? device = null, bool training = false)
+    {
+        if (dtype != ScalarType.Float32 && dtype != ScalarType.Float64)
+            throw new ArgumentException($"unsupported precision {dtype}: use float32 or float64", nameof(dtype));
+        DType = dtype;
+        Device = device ?? CPU;
+        Training = training;
+    }
+
+    public ScalarType DType { get; }
+    public Device Device { get; }
+    public bool Training { get; set; }
+
+    public Tensor Parameter(Parameter parameter) => parameter;
+    public Tensor Buffer(Tensor buffer) => buffer;
+    public Tensor Constant(double[] values, params long[] shape) => tensor(values, shape, DType, Device);
+
+    public Tensor Add(Tensor a, Tensor b) => a + b;
+    public Tensor Sub(Tensor a, Tensor b) => a - b;
+    public Tensor Mul(Tensor a, Tensor b) => a * b;
+    public Tensor Div(Tensor a, Tensor b) => a / b;
+    public Tensor Scale(Tensor a, double factor) => a * factor;
+    public Tensor AddScalar(Tensor a, double value) => a + value;
+    public Tensor ClampMin(Tensor a, double min) => a.clamp_min(min);
+    public Tensor Sqrt(Tensor a) => a.sqrt();
+    public Tensor Silu(Tensor a) => nn.functional.silu(a);
+    public Tensor Sigmoid(Tensor a) => a.sigmoid();
+
+    public Tensor Slice(Tensor x, int start, int length) => x.narrow(-1, start, length);
+    public Tensor Concat(IReadOnlyList<Tensor> parts) => parts.Count == 1 ? parts[0] : cat(parts.ToArray(), -1);
+
+    public Tensor GatherColumns(Tensor x, int[] columns)
+    {
+        Tensor index;
+        lock (_lock)
+        {
+            if (!_columnIndices.TryGetValue(columns, out index!))
+            {
+                index = tensor(columns.Select(c => (long)c).ToArray(), [columns.Length], ScalarType.Int64, Device).DetachFromDisposeScope();
+                _columnIndices.Add(columns, index);
+            }
+        }
+        return x.index_select(-1, index);
+    }
+
+    public Tensor ReshapeRows(Tensor x, params long[] trailing) => x.reshape([x.shape[0], .. trailing]);
+    public Tensor AsRow(Tensor vector) => vector.unsqueeze(0);
+    public Tensor SumLastAxis(Tensor x) => x.sum(-1, keepdim: true);
+    public Tensor MeanRows(Tensor x) => x.mean([0], keepdim: true);
+    public Tensor OnesColumn(Tensor like) => ones([like.shape[0], 1], DType, Device);
+    public Tensor Rows(Tensor x, Tensor index) => x.index_select(0, index);
+
+    public Tensor SegmentSum(Tensor x, Tensor index, Tensor count)
+    {
+        long n = count.item<long>();
+        long[] shape = [n, .. x.shape.Skip(1)];
+        return zeros(shape, x.dtype, x.device).index_add(0, index, x, 1);
+    }
+
+    public Tensor TensorProduct(TensorProductDescriptor descriptor, Tensor x, Tensor? y, Tensor weight, Tensor? bias)
+    {
+        TorchTensorProduct tp;
+        lock (_lock)
+        {
+            if (!_tensorProducts.TryGetValue(descriptor, out tp!))
+                _tensorProducts[descriptor] = tp = new TorchTensorProduct(descriptor, DType, Device);
+        }
+        return tp.Forward(x, y, weight, bias);
+    }
+
+    public void UpdateRunningStatistic(Tensor buffer, Tensor value, double momentum)
+    {
+        using var _ = no_grad();
+        buffer.mul_(1 - momentum).add_(value.detach().reshape(buffer.shape), momentum);
+    }
+
+    /// <summary>An int64 scalar tensor, for segment counts.</summary>
+    public Tensor Count(long n) => tensor(n, ScalarType.Int64, Device);
+
+    public void Dispose()
+    {
+        foreach (TorchTensorProduct tp in _tensorProducts.Values) tp.Dispose();
+        _tensorProducts.Clear();
+    }
+}
