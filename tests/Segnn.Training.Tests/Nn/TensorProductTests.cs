@@ -1,0 +1,95 @@
+using Segnn.Nn;
+using Segnn.O3;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segnn.Training.Tests.Nn;
+
+[TestClass]
+public sealed class TensorProductTests
+{
+    [TestInitialize]
+    public void Init() => set_num_threads(1);
+
+    /// <summary>out = Σ_paths Σ_{u,v,i,j} W[u,v,w]·C[i,j,k]·x[u,i]·y[v,j] (+ bias on l = 0), in plain loops over doubles.</summary>
+    private static double[] BruteForce(TensorProductDescriptor d, double[] x, double[] y, double[] w, double[] bias, int row)
+    {
+        var result = new double[d.Output.Dim];
+        foreach (TensorProductPath p in d.Paths)
+        {
+            double[] c = d.Coefficients(p);
+            int n1 = 2 * p.L1 + 1, n2 = 2 * p.L2 + 1, n3 = 2 * p.LOut + 1;
+            int o1 = d.Input1.Offset(p.In1), o2 = d.Input2.Offset(p.In2), oo = d.Output.Offset(p.Out);
+            for (int u = 0; u < p.Mul1; u++)
+                for (int v = 0; v < p.Mul2; v++)
+                    for (int wi = 0; wi < p.MulOut; wi++)
+                    {
+                        double weight = w[p.WeightOffset + (u * p.Mul2 + v) * p.MulOut + wi];
+                        for (int i = 0; i < n1; i++)
+                            for (int j = 0; j < n2; j++)
+                                for (int k = 0; k < n3; k++)
+                                    result[oo + wi * n3 + k] += weight * c[(i * n2 + j) * n3 + k]
+                                        * x[row * d.Input1.Dim + o1 + u * n1 + i] * y[row * d.Input2.Dim + o2 + v * n2 + j];
+                    }
+        }
+        for (int o = 0; o < d.Output.Count; o++)
+            if (d.HasBias[o])
+                for (int wi = 0; wi < d.Output[o].Mul; wi++)
+                    result[d.Output.Offset(o) + wi] += bias[d.BiasOffset(o) + wi];
+        return result;
+    }
+
+    [TestMethod]
+    [DataRow("32x0e+32x1o+32x0e+32x1o+2x0e", "1x0e+1x1o", "64x0e+32x1o")]
+    [DataRow("3x0e+2x1o+2x2e", "1x0e+1x1o+1x2e+1x3o", "4x0e+3x1o+2x2e+1x3o")]
+    [DataRow("2x1o+1x0e", "2x0e+1x1e", "3x1o+2x0e+1x1e")] // second operand with multiplicity 2, parity-odd inputs
+    [DataRow("4x0e+3x1o", null, "5x0e+2x1o")] // no second operand: linear
+    public void EqualsBruteForceSumOverPaths(string in1, string? in2, string output)
+    {
+        var rng = new Random(1);
+        var layer = new TensorProductLayer("tp", Irreps.Parse(in1), in2 is null ? null : Irreps.Parse(in2), Irreps.Parse(output), gated: false, ScalarType.Float64);
+        TensorProductDescriptor d = layer.Descriptor;
+        using (no_grad())
+            if (layer.Biases is not null) layer.Biases.copy_(TestGraphs.Random(rng, ScalarType.Float64, 1, d.BiasCount).reshape(d.BiasCount));
+        int rows = 7;
+        Tensor x = TestGraphs.Random(rng, ScalarType.Float64, rows, d.Input1.Dim);
+        Tensor? y = in2 is null ? null : TestGraphs.Random(rng, ScalarType.Float64, rows, d.Input2.Dim);
+        using var ops = new TorchOps(ScalarType.Float64);
+        double[] actual = layer.Forward(ops, x, y).data<double>().ToArray();
+        double[] xs = x.data<double>().ToArray(), ys = y?.data<double>().ToArray() ?? Enumerable.Repeat(1.0, rows).ToArray();
+        double[] w = layer.Weight.data<double>().ToArray(), b = layer.Biases?.data<double>().ToArray() ?? [];
+        for (int r = 0; r < rows; r++)
+        {
+            double[] expected = BruteForce(d, xs, ys, w, b, r);
+            for (int k = 0; k < expected.Length; k++)
+                Assert.AreEqual(expected[k], actual[r * d.Output.Dim + k], 1e-12, $"row {r} column {k}");
+        }
+    }
+
+    [TestMethod]
+    public void DescriptorCountsMatchTheSpec()
+    {
+        // segnn.md §3.3
+        var m1 = new TensorProductDescriptor(Irreps.Parse("32x0e+32x1o+32x0e+32x1o+2x0e"), Irreps.Parse("0e+1o"), Irreps.Parse("64x0e+32x1o"));
+        Assert.AreEqual(12480, m1.WeightCount);
+        Assert.AreEqual(64, m1.BiasCount);
+        CollectionAssert.AreEqual(new[] { 130, 130 }, m1.FanIn.ToArray());
+        var q = new TensorProductDescriptor(Irreps.Parse("36x0e+36x1o+36x2e+36x0e+36x1o+36x2e+1x0e"), Irreps.SphericalHarmonics(3), Irreps.Parse("108x0e+36x1o+36x2e"));
+        Assert.AreEqual(49428, q.WeightCount);
+        CollectionAssert.AreEqual(new[] { 217, 361, 361 }, q.FanIn.ToArray());
+    }
+
+    [TestMethod]
+    public void LayerInitialisationIsUniformWithinOneOverSqrtFanIn()
+    {
+        manual_seed(3);
+        var layer = new TensorProductLayer("tp", Irreps.Parse("32x0e+32x1o"), Irreps.Parse("0e+1o"), Irreps.Parse("64x0e+32x1o"), gated: false, ScalarType.Float64);
+        double bound = 1 / Math.Sqrt(64);
+        double[] w = layer.Weight.data<double>().ToArray();
+        Assert.IsTrue(w.All(v => Math.Abs(v) <= bound));
+        Assert.IsGreaterThan(0.9 * bound, w.Max(), "weights should fill the interval");
+        double[] b = layer.Biases!.data<double>().ToArray();
+        Assert.HasCount(64, b);
+        Assert.IsTrue(b.All(v => Math.Abs(v) <= bound));
+    }
+}

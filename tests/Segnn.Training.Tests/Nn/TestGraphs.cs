@@ -1,0 +1,81 @@
+using Segnn.Graphs;
+using Segnn.Nn;
+using Segnn.O3;
+using static TorchSharp.torch;
+
+namespace Segnn.Training.Tests.Nn;
+
+/// <summary>Random systems and O(3) actions on tensors, for equivariance tests.</summary>
+internal static class TestGraphs
+{
+    /// <summary>Applies the representation of (R, inversion) of <paramref name="irreps"/> to every row.</summary>
+    public static Tensor Act(Irreps irreps, Rotation r, bool inversion, Tensor x)
+    {
+        double[] d = WignerD.Matrix(irreps, r, inversion);
+        using Tensor m = tensor(d, [irreps.Dim, irreps.Dim], x.dtype);
+        return x.matmul(m.t());
+    }
+
+    public static double RelativeDifference(Tensor a, Tensor b)
+    {
+        double num = (a - b).abs().max().to_type(ScalarType.Float64).item<double>();
+        double den = b.abs().max().to_type(ScalarType.Float64).item<double>();
+        return num / Math.Max(den, 1e-300);
+    }
+
+    /// <summary>Fully connected systems of the given sizes, batched; receiver-sorted edges.</summary>
+    public static (long[] Senders, long[] Receivers, long[] Batch) FullyConnected(params int[] sizes)
+    {
+        var s = new List<long>();
+        var r = new List<long>();
+        var b = new List<long>();
+        int offset = 0;
+        for (int g = 0; g < sizes.Length; g++)
+        {
+            for (int t = 0; t < sizes[g]; t++)
+                for (int src = 0; src < sizes[g]; src++)
+                    if (src != t)
+                    {
+                        s.Add(offset + src);
+                        r.Add(offset + t);
+                    }
+            b.AddRange(Enumerable.Repeat((long)g, sizes[g]));
+            offset += sizes[g];
+        }
+        return (s.ToArray(), r.ToArray(), b.ToArray());
+    }
+
+    public static RawGraph<Tensor> NBody(TorchOps ops, Random rng, ScalarType dtype, params int[] sizes)
+    {
+        var (s, r, b) = FullyConnected(sizes);
+        int n = sizes.Sum();
+        return new RawGraph<Tensor>(
+            Random(rng, dtype, n, 3, 2.0), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64), tensor(b, ScalarType.Int64),
+            ops.Count(n), ops.Count(sizes.Length), Random(rng, dtype, n, 3, 0.5),
+            tensor(Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray(), [n, 1], dtype));
+    }
+
+    public static RawGraph<Tensor> Molecules(TorchOps ops, Random rng, ScalarType dtype, params int[] sizes)
+    {
+        var (s, r, b) = FullyConnected(sizes);
+        int n = sizes.Sum();
+        var onehot = new double[n * 5];
+        for (int i = 0; i < n; i++) onehot[i * 5 + rng.Next(5)] = 1;
+        return new RawGraph<Tensor>(Random(rng, dtype, n, 3, 1.5), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64),
+            tensor(b, ScalarType.Int64), ops.Count(n), ops.Count(sizes.Length), NodeFeatures: tensor(onehot, [n, 5], dtype));
+    }
+
+    public static Tensor Random(Random rng, ScalarType dtype, int rows, int cols, double scale = 1.0) =>
+        tensor(Enumerable.Range(0, rows * cols).Select(_ => scale * (2 * rng.NextDouble() - 1)).ToArray(), [rows, cols], dtype);
+
+    /// <summary>The same systems rotated (and inverted): positions and velocities transform as 1o.</summary>
+    public static RawGraph<Tensor> Transform(RawGraph<Tensor> g, Rotation r, bool inversion)
+    {
+        Irreps vector = Irreps.Parse("1x1o");
+        return g with
+        {
+            Positions = Act(vector, r, inversion, g.Positions),
+            Velocities = g.Velocities is null ? null : Act(vector, r, inversion, g.Velocities),
+        };
+    }
+}
