@@ -1,0 +1,197 @@
+using Segnn.Export.Onnx;
+using Segnn.Nn;
+using Segnn.O3;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Segnn.Export.Trace;
+
+/// <summary>
+/// The symbolic backend of <see cref="IOps{T}"/>: running a layer's forward on it records ONNX nodes into a
+/// <see cref="GraphBuilder"/>. Primitive operations map to ONNX operators directly; a tensor product is recorded as ONE
+/// high-level placeholder node (<c>ai.segnn.trace::TensorProduct</c>) that <see cref="Lowering.TensorProductLowering"/>
+/// later expands using the same <see cref="TensorProductDescriptor"/> training uses. Everything is float32.
+/// </summary>
+public sealed class TraceOps : IOps<SymbolicTensor>
+{
+    public const string PlaceholderDomain = "ai.segnn.trace";
+    public const string PlaceholderOp = "TensorProduct";
+
+    private readonly GraphBuilder _b;
+    private readonly Dictionary<Parameter, SymbolicTensor> _parameters = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, string> _parameterNames;
+    private readonly Dictionary<string, SymbolicTensor> _onesColumns = new(StringComparer.Ordinal);
+
+    /// <param name="builder">the graph being recorded.</param>
+    /// <param name="parameterNames">names of the model's parameters (for readable initializer names).</param>
+    public TraceOps(GraphBuilder builder, IEnumerable<(string Name, Parameter Parameter)>? parameterNames = null)
+    {
+        _b = builder;
+        _parameterNames = new Dictionary<string, string>();
+        if (parameterNames is not null)
+            foreach (var (name, p) in parameterNames) _parameterNames[Key(p)] = name;
+    }
+
+    public bool Training => false;
+
+    internal GraphBuilder Builder => _b;
+
+    /// <summary>The tensor products recorded so far, in order; placeholders refer to them by index.</summary>
+    internal List<TensorProductCall> TensorProducts { get; } = new();
+
+    /// <summary>Float values of every initializer made from a parameter or buffer, by name (lowering folds them).</summary>
+    internal Dictionary<string, float[]> Values { get; } = new(StringComparer.Ordinal);
+
+    internal SymbolicTensor Wrap(string name, OnnxType type, params long?[] dims) => new(name, type, dims);
+
+    public SymbolicTensor Parameter(Parameter parameter)
+    {
+        if (_parameters.TryGetValue(parameter, out SymbolicTensor? t)) return t;
+        t = FromTensor(parameter, _parameterNames.GetValueOrDefault(Key(parameter), "param"));
+        _parameters[parameter] = t;
+        return t;
+    }
+
+    public SymbolicTensor Buffer(torch.Tensor buffer) => FromTensor(buffer, "buffer");
+
+    private SymbolicTensor FromTensor(torch.Tensor tensor, string hint)
+    {
+        using var _ = torch.no_grad();
+        float[] values = tensor.detach().cpu().to_type(torch.ScalarType.Float32).data<float>().ToArray();
+        long[] dims = tensor.shape;
+        string name = _b.Constant(values, dims, hint);
+        Values[name] = values;
+        return Wrap(name, OnnxType.Float, dims.Select(d => (long?)d).ToArray());
+    }
+
+    private static string Key(torch.Tensor t) => t.Handle.ToString();
+
+    public SymbolicTensor Constant(double[] values, params long[] shape)
+    {
+        string name = _b.Constant(values.Select(v => (float)v).ToArray(), shape);
+        return Wrap(name, OnnxType.Float, shape.Select(d => (long?)d).ToArray());
+    }
+
+    public SymbolicTensor Add(SymbolicTensor a, SymbolicTensor b) => Binary("Add", a, b);
+    public SymbolicTensor Sub(SymbolicTensor a, SymbolicTensor b) => Binary("Sub", a, b);
+    public SymbolicTensor Mul(SymbolicTensor a, SymbolicTensor b) => Binary("Mul", a, b);
+    public SymbolicTensor Div(SymbolicTensor a, SymbolicTensor b) => Binary("Div", a, b);
+
+    public SymbolicTensor Scale(SymbolicTensor a, double factor) =>
+        factor == 1.0 ? a : Same(a, _b.Node("Mul", [a.Name, _b.Scalar((float)factor)]));
+
+    public SymbolicTensor AddScalar(SymbolicTensor a, double value) => Same(a, _b.Node("Add", [a.Name, _b.Scalar((float)value)]));
+    public SymbolicTensor ClampMin(SymbolicTensor a, double min) => Same(a, _b.Node("Max", [a.Name, _b.Scalar((float)min)]));
+    public SymbolicTensor Sqrt(SymbolicTensor a) => Same(a, _b.Node("Sqrt", [a.Name]));
+    public SymbolicTensor Sigmoid(SymbolicTensor a) => Same(a, _b.Node("Sigmoid", [a.Name]));
+    public SymbolicTensor Silu(SymbolicTensor a) => Same(a, _b.Node("Mul", [a.Name, _b.Node("Sigmoid", [a.Name])]));
+
+    public SymbolicTensor Slice(SymbolicTensor x, int start, int length)
+    {
+        if (start == 0 && x.Dims[^1] == length) return x;
+        string name = _b.Node("Slice", [x.Name, _b.Ints(start), _b.Ints(start + length), _b.Ints(-1)]);
+        return Wrap(name, x.Type, [.. x.Dims.Take(x.Rank - 1), length]);
+    }
+
+    public SymbolicTensor Concat(IReadOnlyList<SymbolicTensor> parts)
+    {
+        if (parts.Count == 1) return parts[0];
+        string name = _b.Node("Concat", parts.Select(p => p.Name).ToArray(), ("axis", -1L));
+        return Wrap(name, parts[0].Type, [.. parts[0].Dims.Take(parts[0].Rank - 1), parts.Sum(p => p.Width)]);
+    }
+
+    public SymbolicTensor GatherColumns(SymbolicTensor x, int[] columns)
+    {
+        string name = _b.Node("Gather", [x.Name, _b.Constant(columns.Select(c => (long)c).ToArray(), [columns.Length], "columns")], ("axis", -1L));
+        return Wrap(name, x.Type, [.. x.Dims.Take(x.Rank - 1), columns.Length]);
+    }
+
+    public SymbolicTensor ReshapeRows(SymbolicTensor x, params long[] trailing)
+    {
+        string name = _b.Node("Reshape", [x.Name, _b.Ints([-1, .. trailing])]);
+        return Wrap(name, x.Type, [x.Dims[0], .. trailing.Select(t => (long?)t)]);
+    }
+
+    public SymbolicTensor AsRow(SymbolicTensor vector)
+    {
+        string name = _b.Node("Unsqueeze", [vector.Name, _b.Ints(0)]);
+        return Wrap(name, vector.Type, [1, .. vector.Dims]);
+    }
+
+    public SymbolicTensor SumLastAxis(SymbolicTensor x)
+    {
+        string name = _b.Node("ReduceSum", [x.Name, _b.Ints(-1)], ("keepdims", 1L));
+        return Wrap(name, x.Type, [.. x.Dims.Take(x.Rank - 1), 1]);
+    }
+
+    public SymbolicTensor MeanRows(SymbolicTensor x)
+    {
+        string name = _b.Node("ReduceMean", [x.Name], ("axes", new long[] { 0 }), ("keepdims", 1L));
+        return Wrap(name, x.Type, [1, .. x.Dims.Skip(1)]);
+    }
+
+    public SymbolicTensor OnesColumn(SymbolicTensor like)
+    {
+        if (_onesColumns.TryGetValue(like.Name, out SymbolicTensor? cached)) return cached;
+        string rows = _b.Node("Slice", [_b.Node("Shape", [like.Name]), _b.Ints(0), _b.Ints(1)]);
+        string shape = _b.Node("Concat", [rows, _b.Ints(1)], ("axis", 0L));
+        string name = _b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(1f)));
+        var result = Wrap(name, OnnxType.Float, like.Dims[0], 1);
+        _onesColumns[like.Name] = result;
+        return result;
+    }
+
+    public SymbolicTensor Rows(SymbolicTensor x, SymbolicTensor index)
+    {
+        string name = _b.Node("Gather", [x.Name, index.Name], ("axis", 0L));
+        return Wrap(name, x.Type, [index.Dims[0], .. x.Dims.Skip(1)]);
+    }
+
+    /// <summary>
+    /// ScatterND(reduction = add) into zeros. Correct under ONNX Runtime's multi-threaded CPU kernel only because every
+    /// index we scatter by is sorted (receiver-sorted edges, nodes grouped by graph); the model's input contract says so.
+    /// </summary>
+    public SymbolicTensor SegmentSum(SymbolicTensor x, SymbolicTensor index, SymbolicTensor count)
+    {
+        if (x.Rank != 2) throw new NotSupportedException("segment sums are traced for [rows, features] tensors only");
+        string shape = _b.Node("Concat", [_b.Node("Unsqueeze", [count.Name, _b.Ints(0)]), _b.Ints(x.Width)], ("axis", 0L));
+        string zeros = _b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(0f)));
+        string indices = _b.Node("Unsqueeze", [index.Name, _b.Ints(-1)]);
+        string name = _b.Node("ScatterND", [zeros, indices, x.Name], ("reduction", "add"));
+        return Wrap(name, x.Type, null, x.Width);
+    }
+
+    public SymbolicTensor TensorProduct(TensorProductDescriptor descriptor, SymbolicTensor x, SymbolicTensor? y, SymbolicTensor weight, SymbolicTensor? bias)
+    {
+        if (x.Width != descriptor.Input1.Dim) throw new ArgumentException($"tensor product {descriptor}: input has width {x.Width}");
+        int id = TensorProducts.Count;
+        string output = _b.Fresh("tp");
+        var inputs = new List<string> { x.Name, y?.Name ?? "", weight.Name, bias?.Name ?? "" };
+        _b.AddNodeWithOutputs(PlaceholderOp, inputs, [output], ("id", (long)id));
+        _b.Graph.Node[^1].Domain = PlaceholderDomain;
+        TensorProducts.Add(new TensorProductCall(descriptor, x, y, weight, bias, output));
+        return Wrap(output, OnnxType.Float, x.Dims[0], descriptor.Output.Dim);
+    }
+
+    public void UpdateRunningStatistic(torch.Tensor buffer, SymbolicTensor value, double momentum) =>
+        throw new InvalidOperationException("an exported model has no training mode");
+
+    private SymbolicTensor Binary(string op, SymbolicTensor a, SymbolicTensor b)
+    {
+        string name = _b.Node(op, [a.Name, b.Name]);
+        int rank = Math.Max(a.Rank, b.Rank);
+        var dims = new long?[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            long? da = i - (rank - a.Rank) >= 0 ? a.Dims[i - (rank - a.Rank)] : 1;
+            long? db = i - (rank - b.Rank) >= 0 ? b.Dims[i - (rank - b.Rank)] : 1;
+            dims[i] = da == 1 ? db : db == 1 ? da : da ?? db;
+        }
+        return Wrap(name, a.Type, dims);
+    }
+
+    private SymbolicTensor Same(SymbolicTensor like, string name) => Wrap(name, like.Type, like.Dims.ToArray());
+}
+
+/// <summary>One recorded tensor product: its descriptor and the values it connects.</summary>
+internal sealed record TensorProductCall(TensorProductDescriptor Descriptor, SymbolicTensor X, SymbolicTensor? Y, SymbolicTensor Weight, SymbolicTensor? Bias, string Output);

@@ -1,0 +1,46 @@
+using Segnn.Graphs;
+
+namespace Segnn.Export.Tests;
+
+/// <summary>Random N-body and molecular batches for parity tests.</summary>
+internal static class TestSystems
+{
+    public static GraphBatch NBody(int systems, int seed, int particles = 5)
+    {
+        var rng = new Random(seed);
+        var batch = new GraphBatch();
+        var (s, r) = GraphBatch.FullyConnected(particles);
+        for (int i = 0; i < systems; i++)
+            batch.Add(Values(rng, 3 * particles, 2), s, r, Values(rng, 3 * particles, 0.5), Enumerable.Range(0, particles).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray());
+        return batch;
+    }
+
+    /// <summary>Random "molecules": atoms in a box, fully connected within the cutoff by brute force.</summary>
+    public static GraphBatch Molecules(int[] sizes, int seed, double box = 3.0, double cutoff = 2.0, int[]? elements = null)
+    {
+        elements ??= [1, 6, 7, 8, 9];
+        var rng = new Random(seed);
+        var batch = new GraphBatch();
+        foreach (int n in sizes)
+        {
+            double[] p = Values(rng, 3 * n, box);
+            var s = new List<int>();
+            var r = new List<int>();
+            for (int t = 0; t < n; t++)
+                for (int src = 0; src < n; src++)
+                {
+                    if (src == t) continue;
+                    double dx = p[3 * src] - p[3 * t], dy = p[3 * src + 1] - p[3 * t + 1], dz = p[3 * src + 2] - p[3 * t + 2];
+                    if (dx * dx + dy * dy + dz * dz <= cutoff * cutoff)
+                    {
+                        s.Add(src);
+                        r.Add(t);
+                    }
+                }
+            batch.Add(p, s.ToArray(), r.ToArray(), atomicNumbers: Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
+        }
+        return batch;
+    }
+
+    public static double[] Values(Random rng, int n, double scale) => Enumerable.Range(0, n).Select(_ => scale * (2 * rng.NextDouble() - 1)).ToArray();
+}

@@ -1,0 +1,54 @@
+using Segnn.Graphs;
+using Segnn.Nn;
+using Segnn.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segnn.Cli.Bench;
+
+/// <summary>Forward + backward + Adam on one batch of a model configuration: median step time and peak memory.</summary>
+internal static class TrainStepBench
+{
+    public sealed record Result(string Config, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, double PeakMiB, int Steps);
+
+    public static Result Run(string name, ModelConfig config, GraphBatch batch, Func<RawGraph<Tensor>, Tensor> targetOf, int threads, int warmup, int steps)
+    {
+        set_num_threads(threads);
+        manual_seed(0);
+        BenchHelpers.ResetPeakMemory();
+        using var model = new SegnnModel(config);
+        model.train();
+        TaskDefinition task = TaskDefinition.For(config);
+        using var ops = new TorchOps(ScalarType.Float32, training: true);
+        using var optimizer = optim.Adam(model.parameters(), lr: 5e-4, weight_decay: 1e-12);
+        using var scope = NewDisposeScope();
+        RawGraph<Tensor> graph = batch.ToTensors(ops);
+        Tensor target = targetOf(graph);
+        List<double> times = BenchHelpers.Time(() =>
+        {
+            using var step = NewDisposeScope();
+            optimizer.zero_grad();
+            Tensor prediction = task.Predict(ops, model, graph);
+            Tensor loss = config.GraphOutput ? nn.functional.l1_loss(prediction, target) : nn.functional.mse_loss(prediction, target);
+            loss.backward();
+            optimizer.step();
+        }, warmup, steps);
+        return new Result(name, threads, batch.NumNodes, batch.NumEdges, batch.NumGraphs, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps);
+    }
+
+    /// <summary>100 random five-particle systems, fully connected (the paper's N-body batch).</summary>
+    public static GraphBatch NBodyBatch(int systems = 100, int seed = 1)
+    {
+        var rng = new Random(seed);
+        var batch = new GraphBatch();
+        var (s, r) = GraphBatch.FullyConnected(5);
+        for (int i = 0; i < systems; i++)
+        {
+            double[] p = Enumerable.Range(0, 15).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
+            double[] v = Enumerable.Range(0, 15).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            double[] q = Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray();
+            batch.Add(p, s, r, v, q);
+        }
+        return batch;
+    }
+}
