@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace Segnn.Training;
+
+/// <summary>Everything that determines a training run besides the model configuration and the data (JSON, snake_case).</summary>
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 1000;
+    public int BatchSize { get; init; } = 100;
+    public double LearningRate { get; init; } = 5e-4;
+
+    /// <summary>Coupled L2 (added to the gradient before Adam), as torch.optim.Adam's weight_decay.</summary>
+    public double WeightDecay { get; init; } = 1e-12;
+
+    /// <summary><c>constant</c>, <c>multistep</c> (×<see cref="Gamma"/> at each milestone) or <c>cosine</c> (to 0 over the run).</summary>
+    public string Schedule { get; init; } = "constant";
+
+    /// <summary>Milestones as fractions of the epochs (the reference QM9 schedule: 0.8 and 0.9).</summary>
+    public double[] Milestones { get; init; } = [0.8, 0.9];
+
+    public double Gamma { get; init; } = 0.1;
+
+    /// <summary>Linear warm-up epochs at the start (0: none).</summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Validate (and test) every k epochs and at the last epoch.</summary>
+    public int ValidateEvery { get; init; } = 5;
+
+    public int Seed { get; init; } = 42;
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Use only the first n training samples (the paper: 3,000 N-body trajectories); 0 = all.</summary>
+    public int MaxTrainSamples { get; init; }
+
+    /// <summary><c>mse</c> (N-body) or <c>l1</c> on standardised targets (QM9).</summary>
+    public string Loss { get; init; } = "mse";
+
+    /// <summary>Stop after this many seconds of training (the run ends cleanly, as after its last epoch); 0 = no limit.</summary>
+    public double TimeLimitSeconds { get; init; }
+
+    [JsonIgnore]
+    public bool IsValid => Epochs > 0 && BatchSize > 0 && LearningRate > 0 && ValidateEvery > 0 && Threads > 0;
+
+    public TrainingOptions Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException("--epochs must be >= 1");
+        if (BatchSize < 1) throw new ArgumentException("--batch-size must be >= 1");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException("--lr must be a positive number");
+        if (WeightDecay < 0 || !double.IsFinite(WeightDecay)) throw new ArgumentException("--weight-decay must be >= 0");
+        if (ValidateEvery < 1) throw new ArgumentException("--validate-every must be >= 1");
+        if (Threads < 1) throw new ArgumentException("--threads must be >= 1");
+        if (Schedule is not ("constant" or "multistep" or "cosine")) throw new ArgumentException($"--schedule must be constant, multistep or cosine, not '{Schedule}'");
+        if (Loss is not ("mse" or "l1")) throw new ArgumentException($"--loss must be mse or l1, not '{Loss}'");
+        if (Milestones.Any(m => m <= 0 || m >= 1)) throw new ArgumentException("milestones are fractions of the run in (0, 1)");
+        return this;
+    }
+
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (0-based), stepped once per epoch.</summary>
+    public double LearningRateAt(int epoch)
+    {
+        double lr = Schedule switch
+        {
+            "multistep" => LearningRate * Math.Pow(Gamma, Milestones.Count(m => epoch >= (int)Math.Floor(m * Epochs))),
+            "cosine" => LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, Epochs) / Epochs)),
+            _ => LearningRate,
+        };
+        if (WarmupEpochs > 0 && epoch < WarmupEpochs) lr *= (epoch + 1.0) / WarmupEpochs;
+        return lr;
+    }
+}
