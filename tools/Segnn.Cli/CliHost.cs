@@ -9,13 +9,19 @@ internal static class CliHost
     {
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // System.CommandLine's own handler would print a stack trace for these; the catch below gives one line instead.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidDataException or IOException
                                        or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
         {
             Console.Error.WriteLine($"segnn: error: {ex.Message}");
             return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("segnn: cancelled");
+            return 130;
         }
     }
 }
