@@ -50,8 +50,10 @@ public sealed record ModelMetadata
     /// <summary>Irreps of the network output (all targets concatenated).</summary>
     public string OutputIrreps { get; init; } = "";
     /// <summary>Highest degree of the spherical-harmonic attributes.</summary>
+    [JsonPropertyName("lmax_attributes")]
     public int LMaxAttributes { get; init; }
     /// <summary>Highest degree of the hidden features.</summary>
+    [JsonPropertyName("lmax_hidden")]
     public int LMaxHidden { get; init; }
 
     /// <summary>How tensor products were lowered (<c>two-stage</c> or <c>dense</c>).</summary>

@@ -139,9 +139,13 @@ public sealed partial class SegnnSession : IDisposable
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException ex)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new SegnnModelException($"{path}: no such model file", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SegnnModelException($"{path}: cannot read the model file ({ex.Message})", ex);
         }
         return new SegnnSession(bytes, path, settings ?? new SessionSettings());
     }

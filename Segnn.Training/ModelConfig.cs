@@ -30,7 +30,9 @@ public sealed record ModelConfig
 
     public int HiddenFeatures { get; init; } = 64;
     public string HiddenIrrepsRule { get; init; } = "weightbalanced";
+    [JsonPropertyName("lmax_hidden")]
     public int LMaxHidden { get; init; } = 1;
+    [JsonPropertyName("lmax_attributes")]
     public int LMaxAttributes { get; init; } = 1;
     public int Layers { get; init; } = 4;
 
@@ -62,6 +64,7 @@ public sealed record ModelConfig
     public string? HiddenIrreps { get; init; }
 
     /// <summary>Parameter precision of training: <c>float32</c> or <c>float64</c>.</summary>
+    [JsonPropertyName("dtype")]
     public string DType { get; init; } = "float32";
 
     [JsonIgnore] public Irreps Input => Irreps.Parse(InputIrreps);

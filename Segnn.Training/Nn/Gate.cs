@@ -24,12 +24,7 @@ public sealed class Gate
         PlainSilu = GateCount == 0;
         PreActivation = PlainSilu ? output : (new Irreps([new MulIrrep(Scalars, output[0].Ir), new MulIrrep(GateCount, new Irrep(0, 1))]) + gated).Simplify();
         GatedDim = gated.Dim;
-        var columns = new List<int>();
-        int gate = 0;
-        foreach (MulIrrep b in gated)
-            for (int u = 0; u < b.Mul; u++, gate++)
-                columns.AddRange(Enumerable.Repeat(gate, b.Ir.Dim));
-        GateColumns = columns.ToArray();
+        Gated = gated;
     }
 
     public Irreps Output { get; }
@@ -41,15 +36,25 @@ public sealed class Gate
     /// <summary>True when there is nothing to gate: the reference then applies a plain SiLU without the normalisation constant.</summary>
     public bool PlainSilu { get; }
 
-    private int[] GateColumns { get; }
+    private Irreps Gated { get; }
 
     public T Apply<T>(IOps<T> ops, T x) where T : class
     {
         if (PlainSilu) return ops.Silu(x);
-        T scalars = ops.Scale(ops.Silu(ops.Slice(x, 0, Scalars)), GateConstants.Silu);
+        var parts = new List<T> { ops.Scale(ops.Silu(ops.Slice(x, 0, Scalars)), GateConstants.Silu) };
         T gates = ops.Scale(ops.Sigmoid(ops.Slice(x, Scalars, GateCount)), GateConstants.Sigmoid);
-        T gated = ops.Mul(ops.Slice(x, Scalars + GateCount, GatedDim), ops.GatherColumns(gates, GateColumns));
-        return ops.Concat([scalars, gated]);
+        int gate = 0, offset = Scalars + GateCount;
+        foreach (MulIrrep b in Gated)
+        {
+            // every copy's 2l+1 components times its gate, by broadcasting [rows, mul, 2l+1]·[rows, mul, 1]; a column
+            // gather would do the same with a scatter in its backward, measured slower
+            T features = ops.Slice(x, offset, b.Dim), g = ops.Slice(gates, gate, b.Mul);
+            parts.Add(b.Ir.Dim == 1 ? ops.Mul(features, g)
+                : ops.ReshapeRows(ops.Mul(ops.ReshapeRows(features, b.Mul, b.Ir.Dim), ops.ReshapeRows(g, b.Mul, 1)), b.Dim));
+            gate += b.Mul;
+            offset += b.Dim;
+        }
+        return ops.Concat(parts);
     }
 }
 

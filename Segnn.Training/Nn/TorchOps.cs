@@ -20,6 +20,7 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
         DType = dtype;
         Device = device ?? CPU;
         Training = training;
+        NativeAllocator.KeepFreedMemory();
     }
 
     public ScalarType DType { get; }

@@ -12,7 +12,6 @@ namespace Segnn.Nn;
 internal sealed class TorchTensorProduct : IDisposable
 {
     private readonly TwoStagePlan _plan;
-    private readonly Tensor?[] _columns;
     private readonly Tensor?[] _coefficients;
     private readonly bool[] _linear;
     private readonly Tensor?[] _weightIndex;
@@ -21,14 +20,11 @@ internal sealed class TorchTensorProduct : IDisposable
     {
         _plan = TwoStagePlan.For(descriptor);
         int n = _plan.Groups.Count;
-        _columns = new Tensor?[n];
         _coefficients = new Tensor?[n];
         _linear = new bool[n];
         for (int g = 0; g < n; g++)
         {
             TwoStagePlan.Group group = _plan.Groups[g];
-            if (!group.Contiguous)
-                _columns[g] = tensor(group.Columns.Select(c => (long)c).ToArray(), [group.Columns.Length], ScalarType.Int64, device).DetachFromDisposeScope();
             _linear[g] = _plan.IsLinear(group);
             if (descriptor.HasInput2)
                 _coefficients[g] = tensor(group.Coefficients, [descriptor.Input2.Dim, group.Ir.Dim * group.K], dtype, device).DetachFromDisposeScope();
@@ -57,7 +53,10 @@ internal sealed class TorchTensorProduct : IDisposable
         {
             TwoStagePlan.Group group = _plan.Groups[g];
             int dim = group.Ir.Dim;
-            Tensor xg = (_columns[g] is { } cols ? x.index_select(1, cols) : x.narrow(1, group.Offset, group.Mul * dim)).view(rows, group.Mul, dim);
+            // blocks of one irrep side by side: narrow + cat (its backward is a cheap narrow; a column gather's is a scatter)
+            Tensor xg = (group.Contiguous
+                ? x.narrow(1, group.Offset, group.Mul * dim)
+                : cat(group.Blocks.Select(blk => x.narrow(1, d.Input1.Offset(blk), d.Input1[blk].Dim)).ToArray(), 1)).view(rows, group.Mul, dim);
             if (_linear[g])
             {
                 Tensor xt = xg.transpose(1, 2);
@@ -100,6 +99,6 @@ internal sealed class TorchTensorProduct : IDisposable
 
     public void Dispose()
     {
-        foreach (Tensor? t in _columns.Concat(_coefficients).Concat(_weightIndex)) t?.Dispose();
+        foreach (Tensor? t in _coefficients.Concat(_weightIndex)) t?.Dispose();
     }
 }

@@ -5,5 +5,8 @@ using Segnn.Cli.Commands;
 var root = new RootCommand("segnn — train, export and serve steerable E(3)-equivariant graph neural networks (SEGNN)");
 root.Subcommands.Add(O3Command.Create());
 root.Subcommands.Add(NBodyCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(TrainCommand.Eval());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return await CliHost.RunAsync(root, args);
