@@ -1,4 +1,5 @@
 using Segnn.Graphs;
+using Segnn.Runtime.Graphs;
 
 namespace Segnn.Export;
 
@@ -11,9 +12,9 @@ public static class SampleBatches
         var batch = new GraphBatch();
         if (config.Task == "nbody")
         {
-            var (s, r) = GraphBatch.FullyConnected(5);
+            EdgeList edges = NeighbourList.FullyConnected(5);
             for (int i = 0; i < 16; i++)
-                batch.Add(Values(rng, 15, 2.0), s, r, Values(rng, 15, 0.6), Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray());
+                batch.Add(Values(rng, 15, 2.0), edges, Values(rng, 15, 0.6), Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray());
             return batch;
         }
         int[] elements = config.Elements ?? [1, 6, 7, 8];
@@ -28,20 +29,7 @@ public static class SampleBatches
                 double len = Math.Sqrt(step.Sum(v => v * v)) + 1e-9;
                 for (int k = 0; k < 3; k++) p[3 * a + k] = p[3 * (a - 1) + k] + 1.4 * step[k] / len;
             }
-            var s = new List<int>();
-            var r = new List<int>();
-            for (int t = 0; t < n; t++)
-                for (int src = 0; src < n; src++)
-                {
-                    if (src == t) continue;
-                    double dx = p[3 * src] - p[3 * t], dy = p[3 * src + 1] - p[3 * t + 1], dz = p[3 * src + 2] - p[3 * t + 2];
-                    if (dx * dx + dy * dy + dz * dz <= cutoff * cutoff)
-                    {
-                        s.Add(src);
-                        r.Add(t);
-                    }
-                }
-            batch.Add(p, s.ToArray(), r.ToArray(), atomicNumbers: Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
+            batch.Add(p, NeighbourList.Radius(p, cutoff), atomicNumbers: Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
         }
         return batch;
     }

@@ -1,4 +1,5 @@
 using Segnn.Nn;
+using Segnn.Runtime.Graphs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,6 +22,11 @@ public sealed class GraphBatch
     public int NumNodes { get; private set; }
     public int NumGraphs { get; private set; }
     public int NumEdges => _senders.Count;
+
+    /// <summary>Adds one system with its receiver-sorted edges.</summary>
+    public void Add(ReadOnlySpan<double> positions, EdgeList edges, ReadOnlySpan<double> velocities = default, ReadOnlySpan<double> charges = default,
+        ReadOnlySpan<int> atomicNumbers = default) =>
+        Add(positions, edges.Senders, edges.Receivers, velocities, charges, atomicNumbers);
 
     /// <summary>Adds one system; edges are local node indices (sender → receiver).</summary>
     public void Add(ReadOnlySpan<double> positions, ReadOnlySpan<int> senders, ReadOnlySpan<int> receivers,
@@ -87,21 +93,5 @@ public sealed class GraphBatch
             values[i * elements.Count + column] = 1;
         }
         return tensor(values, [NumNodes, elements.Count], dtype, device);
-    }
-
-    /// <summary>Fully connected edges of an n-node system, receiver-sorted (local indices).</summary>
-    public static (int[] Senders, int[] Receivers) FullyConnected(int n)
-    {
-        var s = new int[n * (n - 1)];
-        var r = new int[n * (n - 1)];
-        int e = 0;
-        for (int t = 0; t < n; t++)
-            for (int src = 0; src < n; src++)
-                if (src != t)
-                {
-                    s[e] = src;
-                    r[e++] = t;
-                }
-        return (s, r);
     }
 }

@@ -211,17 +211,20 @@ public sealed class Checkpoint
     public void LoadInto(SegnnModel model)
     {
         var expected = Tensors(model).ToDictionary(t => t.Name, t => t.Tensor, StringComparer.Ordinal);
-        var problems = new List<string>();
+        var shapes = new List<string>();
         foreach (var (name, target) in expected)
         {
             if (!_tensors.TryGetValue(name, out var stored)) continue;
             if (!stored.Entry.Shape.SequenceEqual(target.shape))
-                problems.Add($"{name} has shape [{string.Join(", ", stored.Entry.Shape)}] but the model expects [{string.Join(", ", target.shape)}]");
+                shapes.Add($"{name} has shape [{string.Join(", ", stored.Entry.Shape)}] but the model expects [{string.Join(", ", target.shape)}]");
         }
-        foreach (string name in expected.Keys.Where(k => !_tensors.ContainsKey(k))) problems.Add($"missing {name}");
-        foreach (string name in _tensors.Keys.Where(k => !expected.ContainsKey(k))) problems.Add($"unexpected {name}");
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{Source}: the checkpoint does not match its configuration: {string.Join("; ", problems.Take(12))}{(problems.Count > 12 ? $"; … {problems.Count - 12} more" : "")}");
+        var missing = expected.Keys.Where(k => !_tensors.ContainsKey(k)).ToList();
+        var unexpected = _tensors.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        static string List(string what, List<string> items) =>
+            items.Count == 0 ? "" : $"{items.Count} {what}: {string.Join("; ", items.Take(4))}{(items.Count > 4 ? "; …" : "")}. ";
+        if (shapes.Count + missing.Count + unexpected.Count > 0)
+            throw new InvalidDataException($"{Source}: the checkpoint does not match its configuration. " +
+                (List("mis-shaped", shapes) + List("missing", missing) + List("unexpected", unexpected)).TrimEnd());
         using var _ = no_grad();
         foreach (var (name, target) in expected)
         {

@@ -60,7 +60,10 @@ public sealed class ExportContractTests
         var nbody = new SegnnModel(ModelConfig.NBody() with { Centering = "system" });
         var molecule = new SegnnModel(ModelConfig.Qm9() with
         {
-            Task = "qm9-mp2", HiddenFeatures = 32, Layers = 2, OutputIrreps = "1x0e+1x1o",
+            Task = "qm9-mp2",
+            HiddenFeatures = 32,
+            Layers = 2,
+            OutputIrreps = "1x0e+1x1o",
             Targets = [new TargetSpec { Name = "energy", Irreps = "1x0e" }, new TargetSpec { Name = "dipole", Irreps = "1x1o" }],
         });
         var rng = new Random(6);
@@ -171,7 +174,7 @@ public sealed class ExportContractTests
             var ex = Assert.ThrowsExactly<InvalidDataException>(() => ckpt.LoadInto(other));
             StringAssert.Contains(ex.Message, "does not match");
             StringAssert.Contains(ex.Message, "layers.0.message_layer_1.tp.weight");
-            StringAssert.Contains(ex.Message, "missing layers.2");
+            StringAssert.Contains(ex.Message, "missing: layers.2.");
 
             byte[] bytes = File.ReadAllBytes(path);
             bytes[bytes.Length / 2] ^= 0xFF;

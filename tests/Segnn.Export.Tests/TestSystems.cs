@@ -1,4 +1,5 @@
 using Segnn.Graphs;
+using Segnn.Runtime.Graphs;
 
 namespace Segnn.Export.Tests;
 
@@ -9,13 +10,13 @@ internal static class TestSystems
     {
         var rng = new Random(seed);
         var batch = new GraphBatch();
-        var (s, r) = GraphBatch.FullyConnected(particles);
+        EdgeList edges = NeighbourList.FullyConnected(particles);
         for (int i = 0; i < systems; i++)
-            batch.Add(Values(rng, 3 * particles, 2), s, r, Values(rng, 3 * particles, 0.5), Enumerable.Range(0, particles).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray());
+            batch.Add(Values(rng, 3 * particles, 2), edges, Values(rng, 3 * particles, 0.5), Enumerable.Range(0, particles).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray());
         return batch;
     }
 
-    /// <summary>Random "molecules": atoms in a box, fully connected within the cutoff by brute force.</summary>
+    /// <summary>Random "molecules": atoms in a box, connected within the cutoff.</summary>
     public static GraphBatch Molecules(int[] sizes, int seed, double box = 3.0, double cutoff = 2.0, int[]? elements = null)
     {
         elements ??= [1, 6, 7, 8, 9];
@@ -24,20 +25,7 @@ internal static class TestSystems
         foreach (int n in sizes)
         {
             double[] p = Values(rng, 3 * n, box);
-            var s = new List<int>();
-            var r = new List<int>();
-            for (int t = 0; t < n; t++)
-                for (int src = 0; src < n; src++)
-                {
-                    if (src == t) continue;
-                    double dx = p[3 * src] - p[3 * t], dy = p[3 * src + 1] - p[3 * t + 1], dz = p[3 * src + 2] - p[3 * t + 2];
-                    if (dx * dx + dy * dy + dz * dz <= cutoff * cutoff)
-                    {
-                        s.Add(src);
-                        r.Add(t);
-                    }
-                }
-            batch.Add(p, s.ToArray(), r.ToArray(), atomicNumbers: Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
+            batch.Add(p, NeighbourList.Radius(p, cutoff), atomicNumbers: Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
         }
         return batch;
     }

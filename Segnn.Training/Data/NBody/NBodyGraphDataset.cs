@@ -1,4 +1,5 @@
 using Segnn.Graphs;
+using Segnn.Runtime.Graphs;
 using Segnn.Training;
 
 namespace Segnn.Data.NBody;
@@ -6,7 +7,7 @@ namespace Segnn.Data.NBody;
 /// <summary>N-body samples as graphs for the trainer: five fully connected particles per system; targets are the positions 1.0 later.</summary>
 public sealed class NBodyGraphDataset : IGraphDataset
 {
-    private static readonly (int[] Senders, int[] Receivers) Edges = GraphBatch.FullyConnected(NBodySimulator.Particles);
+    private static readonly EdgeList Edges = NeighbourList.FullyConnected(NBodySimulator.Particles);
     private readonly NBodySamples _samples;
 
     public NBodyGraphDataset(NBodySamples samples, string name)
@@ -31,7 +32,7 @@ public sealed class NBodyGraphDataset : IGraphDataset
         {
             int s = indices[k];
             if ((uint)s >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), s, $"{Name} has {Count} samples");
-            batch.Add(_samples.Positions.AsSpan(s * fv, fv), Edges.Senders, Edges.Receivers,
+            batch.Add(_samples.Positions.AsSpan(s * fv, fv), Edges,
                 _samples.Velocities.AsSpan(s * fv, fv), _samples.Charges.AsSpan(s * p, p));
             _samples.Targets.AsSpan(s * fv, fv).CopyTo(targets.AsSpan(k * fv));
         }

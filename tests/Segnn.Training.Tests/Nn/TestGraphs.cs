@@ -1,6 +1,7 @@
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.O3;
+using Segnn.Runtime.Graphs;
 using static TorchSharp.torch;
 
 namespace Segnn.Training.Tests.Nn;
@@ -32,13 +33,9 @@ internal static class TestGraphs
         int offset = 0;
         for (int g = 0; g < sizes.Length; g++)
         {
-            for (int t = 0; t < sizes[g]; t++)
-                for (int src = 0; src < sizes[g]; src++)
-                    if (src != t)
-                    {
-                        s.Add(offset + src);
-                        r.Add(offset + t);
-                    }
+            EdgeList edges = NeighbourList.FullyConnected(sizes[g]);
+            s.AddRange(edges.Senders.Select(x => (long)(offset + x)));
+            r.AddRange(edges.Receivers.Select(x => (long)(offset + x)));
             b.AddRange(Enumerable.Repeat((long)g, sizes[g]));
             offset += sizes[g];
         }

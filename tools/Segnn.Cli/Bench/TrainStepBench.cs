@@ -1,5 +1,6 @@
 using Segnn.Graphs;
 using Segnn.Nn;
+using Segnn.Runtime.Graphs;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -41,13 +42,13 @@ internal static class TrainStepBench
     {
         var rng = new Random(seed);
         var batch = new GraphBatch();
-        var (s, r) = GraphBatch.FullyConnected(5);
+        EdgeList edges = NeighbourList.FullyConnected(5);
         for (int i = 0; i < systems; i++)
         {
             double[] p = Enumerable.Range(0, 15).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
             double[] v = Enumerable.Range(0, 15).Select(_ => rng.NextDouble() - 0.5).ToArray();
             double[] q = Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray();
-            batch.Add(p, s, r, v, q);
+            batch.Add(p, edges, v, q);
         }
         return batch;
     }
