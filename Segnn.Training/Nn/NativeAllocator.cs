@@ -13,13 +13,15 @@ internal static class NativeAllocator
     private const int MMmapThreshold = -3;
     private static int _done;
 
+    /// <summary>Whether the tuning took effect (for diagnostics).</summary>
+    public static bool Applied { get; private set; }
+
     public static void KeepFreedMemory()
     {
-        if (Interlocked.Exchange(ref _done, 1) == 1 || !OperatingSystem.IsLinux()) return;
+        if (Interlocked.Exchange(ref _done, 1) == 1 || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("SEGNN_NO_MALLOPT") == "1") return;
         try
         {
-            mallopt(MMmapThreshold, 256 << 20);
-            mallopt(MTrimThreshold, 1 << 30);
+            Applied = mallopt(MMmapThreshold, 256 << 20) == 1 && mallopt(MTrimThreshold, 1 << 30) == 1;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -28,7 +30,7 @@ internal static class NativeAllocator
     }
 
 #pragma warning disable SYSLIB1054 // DllImport: LibraryImport would need unsafe code for nothing here
-    [DllImport("libc", EntryPoint = "mallopt")]
+    [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int mallopt(int param, int value);
 #pragma warning restore SYSLIB1054
 }
