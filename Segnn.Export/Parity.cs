@@ -1,6 +1,7 @@
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.Runtime;
+using Segnn.Runtime.Graphs;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,28 +13,8 @@ public static class Parity
 {
     public sealed record Result(double MaxAbsDiff, int Nodes, int Edges, int Graphs, IReadOnlyDictionary<string, float[]> Onnx, IReadOnlyDictionary<string, float[]> Torch);
 
-    /// <summary>The batch in the model file's input layout.</summary>
-    public static GraphInputs ToGraphInputs(GraphBatch batch)
-    {
-        var edges = new long[2 * batch.NumEdges];
-        for (int e = 0; e < batch.NumEdges; e++)
-        {
-            edges[e] = batch.Senders[e];
-            edges[batch.NumEdges + e] = batch.Receivers[e];
-        }
-        return new GraphInputs
-        {
-            Positions = batch.Positions.Select(v => (float)v).ToArray(),
-            EdgeIndex = edges,
-            Batch = batch.Batch.ToArray(),
-            Velocities = batch.Velocities.Count == 0 ? null : batch.Velocities.Select(v => (float)v).ToArray(),
-            Charges = batch.Charges.Count == 0 ? null : batch.Charges.Select(v => (float)v).ToArray(),
-            AtomicNumbers = batch.AtomicNumbers.Count == 0 ? null : batch.AtomicNumbers.Select(z => (long)z).ToArray(),
-        };
-    }
-
     /// <summary>The TorchSharp prediction split into the model file's named outputs.</summary>
-    public static Dictionary<string, float[]> TorchOutputs(SegnnModel model, GraphBatch batch)
+    public static Dictionary<string, float[]> TorchOutputs(SegnnModel model, BatchBuilder batch)
     {
         ModelConfig config = model.Config;
         ScalarType dtype = config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
@@ -63,9 +44,9 @@ public static class Parity
         return outputs;
     }
 
-    public static Result Compare(SegnnModel model, SegnnSession session, GraphBatch batch)
+    public static Result Compare(SegnnModel model, SegnnSession session, BatchBuilder batch)
     {
-        IReadOnlyDictionary<string, float[]> onnx = session.Run(ToGraphInputs(batch));
+        IReadOnlyDictionary<string, float[]> onnx = session.Run(batch.Build());
         Dictionary<string, float[]> torchOut = TorchOutputs(model, batch);
         double max = 0;
         foreach (var (name, expected) in torchOut)
@@ -75,6 +56,6 @@ public static class Parity
             for (int i = 0; i < actual.Length; i++)
                 max = Math.Max(max, double.IsFinite(actual[i]) && double.IsFinite(expected[i]) ? Math.Abs(actual[i] - expected[i]) : double.PositiveInfinity);
         }
-        return new Result(max, batch.NumNodes, batch.NumEdges, batch.NumGraphs, onnx, torchOut);
+        return new Result(max, batch.NodeCount, batch.EdgeCount, batch.SystemCount, onnx, torchOut);
     }
 }

@@ -6,10 +6,10 @@ namespace Segnn.Export;
 /// <summary>Small deterministic batches of each task's kind of system, for the export parity check.</summary>
 public static class SampleBatches
 {
-    public static GraphBatch For(ModelConfig config, int seed = 7)
+    public static BatchBuilder For(ModelConfig config, int seed = 7)
     {
         var rng = new Random(seed);
-        var batch = new GraphBatch();
+        var batch = new BatchBuilder();
         if (config.Task == "nbody")
         {
             EdgeList edges = NeighbourList.FullyConnected(5);

@@ -107,6 +107,16 @@ public sealed record ModelConfig
         Irreps output = Output;
         Irreps hidden = Hidden;
         if (hidden.Count == 0 || hidden[0].Ir != new Irrep(0, 1)) throw new FormatException($"hidden irreps {hidden} must start with a 0e block");
+        if (Task != "nbody")
+        {
+            if (Elements is not { Length: > 0 }) throw new FormatException($"task {Task} needs the list of elements (atomic numbers) of its one-hot node features");
+            if (Input != Irreps.Parse($"{Elements.Length}x0e"))
+                throw new FormatException($"input_irreps {InputIrreps} must be {Elements.Length}x0e: one scalar per element of {string.Join(", ", Elements)}");
+        }
+        else if (Input.Dim != 7)
+        {
+            throw new FormatException($"the nbody task's node input is [position, velocity, |velocity|] (2x1o+1x0e), not {InputIrreps}");
+        }
         int targetDim = Targets.Sum(t => Irreps.Parse(t.Irreps).Dim);
         if (targetDim != output.Dim)
             throw new FormatException($"targets ({string.Join(", ", Targets.Select(t => $"{t.Name}:{t.Irreps}"))}) do not add up to output irreps {output}");

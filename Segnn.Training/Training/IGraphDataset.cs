@@ -1,4 +1,5 @@
 using Segnn.Graphs;
+using Segnn.Runtime.Graphs;
 
 namespace Segnn.Training;
 
@@ -12,5 +13,5 @@ public interface IGraphDataset
     int Count { get; }
 
     /// <summary>Graphs and their targets, row-major [rows, target width].</summary>
-    (GraphBatch Batch, double[] Targets) Get(IReadOnlyList<int> indices);
+    (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices);
 }

@@ -4,6 +4,7 @@ using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.O3;
 using Segnn.Runtime;
+using Segnn.Runtime.Graphs;
 using Segnn.Training;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ public sealed class ExportContractTests
     [TestInitialize]
     public void Init() => set_num_threads(1);
 
-    private static GraphBatch Transform(GraphBatch batch, Rotation r, bool inversion)
+    private static BatchBuilder Transform(BatchBuilder batch, Rotation r, bool inversion)
     {
         double sign = inversion ? -1 : 1;
         double[] Rotate(IReadOnlyList<double> v)
@@ -28,16 +29,16 @@ public sealed class ExportContractTests
             }
             return result;
         }
-        var transformed = new GraphBatch();
+        var transformed = new BatchBuilder();
         double[] p = Rotate(batch.Positions), v = batch.Velocities.Count > 0 ? Rotate(batch.Velocities) : [];
         // one system at a time, with its own local edges
         int node = 0, edge = 0;
-        for (int g = 0; g < batch.NumGraphs; g++)
+        for (int g = 0; g < batch.SystemCount; g++)
         {
             int n = batch.Batch.Count(b => b == g);
             var s = new List<int>();
             var rc = new List<int>();
-            while (edge < batch.NumEdges && batch.Receivers[edge] < node + n)
+            while (edge < batch.EdgeCount && batch.Receivers[edge] < node + n)
             {
                 s.Add((int)batch.Senders[edge] - node);
                 rc.Add((int)batch.Receivers[edge] - node);
@@ -70,10 +71,10 @@ public sealed class ExportContractTests
         foreach (var (model, batch) in new[] { (nbody, TestSystems.NBody(4, 1)), (molecule, TestSystems.Molecules([7, 11], 2)) })
         {
             using SegnnSession session = SegnnSession.Load(Exporter.Export(model));
-            IReadOnlyDictionary<string, float[]> reference = session.Run(Parity.ToGraphInputs(batch));
+            IReadOnlyDictionary<string, float[]> reference = session.Run(batch.Build());
             foreach (var (r, inv) in new[] { (Rotation.Random(rng), false), (Rotation.Identity, true), (Rotation.Random(rng), true) })
             {
-                IReadOnlyDictionary<string, float[]> actual = session.Run(Parity.ToGraphInputs(Transform(batch, r, inv)));
+                IReadOnlyDictionary<string, float[]> actual = session.Run(Transform(batch, r, inv).Build());
                 foreach (OutputSpec output in session.Metadata.Outputs)
                 {
                     Irreps irreps = Irreps.Parse(output.Irreps);
@@ -92,10 +93,10 @@ public sealed class ExportContractTests
         manual_seed(7);
         var model = new SegnnModel(ModelConfig.NBody() with { Layers = 1 });
         using SegnnSession session = SegnnSession.Load(Exporter.Export(model), new SessionSettings { IntraOpThreads = 2 });
-        GraphBatch batch = TestSystems.NBody(1100, 8, particles: 10); // 1,100 × 90 = 99,000 + … edges
+        BatchBuilder batch = TestSystems.NBody(1100, 8, particles: 10); // 1,100 × 90 = 99,000 + … edges
         batch = TestSystems.NBody(1200, 8, particles: 10); // 108,000 edges
-        Assert.IsGreaterThanOrEqualTo(100_000, batch.NumEdges);
-        GraphInputs inputs = Parity.ToGraphInputs(batch);
+        Assert.IsGreaterThanOrEqualTo(100_000, batch.EdgeCount);
+        GraphInputs inputs = batch.Build();
         float[] first = session.Run(inputs)["predicted_positions"];
         for (int run = 0; run < 4; run++)
         {

@@ -23,10 +23,10 @@ public sealed class NBodyGraphDataset : IGraphDataset
     public static NBodyGraphDataset Load(string dir, string split, int? maxCount = null) =>
         new(NBodySamples.Load(dir, split, maxCount), split);
 
-    public (GraphBatch Batch, double[] Targets) Get(IReadOnlyList<int> indices)
+    public (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices)
     {
         const int p = NBodySimulator.Particles, fv = NBodySimulator.FrameValues;
-        var batch = new GraphBatch();
+        var batch = new BatchBuilder();
         var targets = new double[indices.Count * fv];
         for (int k = 0; k < indices.Count; k++)
         {

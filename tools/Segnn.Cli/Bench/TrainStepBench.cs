@@ -12,7 +12,7 @@ internal static class TrainStepBench
 {
     public sealed record Result(string Config, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, double PeakMiB, int Steps);
 
-    public static Result Run(string name, ModelConfig config, GraphBatch batch, Func<RawGraph<Tensor>, Tensor> targetOf, int threads, int warmup, int steps)
+    public static Result Run(string name, ModelConfig config, BatchBuilder batch, Func<RawGraph<Tensor>, Tensor> targetOf, int threads, int warmup, int steps)
     {
         set_num_threads(threads);
         manual_seed(0);
@@ -34,14 +34,14 @@ internal static class TrainStepBench
             loss.backward();
             optimizer.step();
         }, warmup, steps);
-        return new Result(name, threads, batch.NumNodes, batch.NumEdges, batch.NumGraphs, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps);
+        return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps);
     }
 
     /// <summary>100 random five-particle systems, fully connected (the paper's N-body batch).</summary>
-    public static GraphBatch NBodyBatch(int systems = 100, int seed = 1)
+    public static BatchBuilder NBodyBatch(int systems = 100, int seed = 1)
     {
         var rng = new Random(seed);
-        var batch = new GraphBatch();
+        var batch = new BatchBuilder();
         EdgeList edges = NeighbourList.FullyConnected(5);
         for (int i = 0; i < systems; i++)
         {

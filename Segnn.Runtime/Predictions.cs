@@ -1,0 +1,135 @@
+using Segnn.Runtime.Graphs;
+using Segnn.Runtime.Inputs;
+
+namespace Segnn.Runtime;
+
+/// <summary>How systems are grouped into runs.</summary>
+public sealed record BatchOptions
+{
+    /// <summary>Most nodes in one run (systems are never split; a larger system runs alone).</summary>
+    public int MaxNodes { get; init; } = 32_768;
+
+    /// <summary>Most systems in one run.</summary>
+    public int MaxSystems { get; init; } = 128;
+}
+
+/// <summary>The named outputs of one system: per-graph outputs have one row, per-node outputs one row per node.</summary>
+/// <param name="Name">The system's name.</param>
+/// <param name="Outputs">Output name → row-major values.</param>
+public sealed record SystemPrediction(string Name, IReadOnlyDictionary<string, double[]> Outputs);
+
+/// <summary>
+/// Predictions for domain objects: the session builds each system's graph as its metadata says (fully connected, or
+/// radius graph with the model's cutoff by cell list), validates every system first (typed errors naming it), batches
+/// systems into runs and maps the outputs back.
+/// </summary>
+public sealed partial class SegnnSession
+{
+    /// <summary>Predicts every molecule (batched). Molecular models only.</summary>
+    public IReadOnlyList<SystemPrediction> Predict(IReadOnlyList<Molecule> molecules, BatchOptions? options = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(molecules);
+        RequireTask(molecular: true);
+        var known = new HashSet<int>(Metadata.Elements ?? []);
+        foreach (Molecule m in molecules)
+        {
+            m.Validate();
+            for (int i = 0; i < m.AtomCount; i++)
+                if (!known.Contains(m.AtomicNumbers[i]))
+                    throw new SegnnInputException(m.Name, $"atom {i} is {Elements.Symbol(m.AtomicNumbers[i])} (Z = {m.AtomicNumbers[i]}), which this model does not know (it knows {string.Join(", ", known.Order().Select(Elements.Symbol))})");
+        }
+        return RunBatched(molecules.Count, i => molecules[i].Name, i => molecules[i].AtomCount, options, progress, (builder, i) =>
+        {
+            Molecule m = molecules[i];
+            builder.Add(m.Positions, Edges(m.Positions), atomicNumbers: m.AtomicNumbers);
+        });
+    }
+
+    /// <summary>Predicts one molecule.</summary>
+    public SystemPrediction Predict(Molecule molecule) => Predict([molecule])[0];
+
+    /// <summary>Predicts where every particle system is one model horizon later (batched). N-body models only.</summary>
+    public IReadOnlyList<SystemPrediction> Predict(IReadOnlyList<ParticleSystem> systems, BatchOptions? options = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(systems);
+        RequireTask(molecular: false);
+        foreach (ParticleSystem s in systems) s.Validate();
+        return RunBatched(systems.Count, i => systems[i].Name, i => systems[i].ParticleCount, options, progress, (builder, i) =>
+        {
+            ParticleSystem s = systems[i];
+            builder.Add(s.Positions, Edges(s.Positions), s.Velocities, s.Charges);
+        });
+    }
+
+    /// <summary>Predicts one particle system.</summary>
+    public SystemPrediction Predict(ParticleSystem system) => Predict([system])[0];
+
+    /// <summary>
+    /// Rolls a particle system forward <paramref name="steps"/> model horizons by feeding predictions back. The model
+    /// predicts positions only; the velocity fed to the next step is the finite difference over the horizon
+    /// (p_{t+1} − p_t)/Δt, an approximation that the model's own accuracy bounds. Returns the positions after each step.
+    /// </summary>
+    public IReadOnlyList<double[]> Rollout(ParticleSystem system, int steps, double horizon = 1.0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        if (!(horizon > 0)) throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "the horizon must be positive");
+        var result = new List<double[]>(steps);
+        ParticleSystem current = system;
+        for (int k = 0; k < steps; k++)
+        {
+            double[] next = Predict(current).Outputs[Metadata.Outputs[0].Name];
+            var velocities = new double[next.Length];
+            for (int i = 0; i < next.Length; i++) velocities[i] = (next[i] - current.Positions[i]) / horizon;
+            result.Add(next);
+            current = current with { Positions = next, Velocities = velocities };
+        }
+        return result;
+    }
+
+    private void RequireTask(bool molecular)
+    {
+        bool isMolecular = Metadata.Task != "nbody";
+        if (isMolecular != molecular)
+            throw new SegnnModelException($"{_source}: this is a '{Metadata.Task}' model; it predicts {(isMolecular ? "molecules" : "particle systems")}, not {(molecular ? "molecules" : "particle systems")}");
+    }
+
+    private EdgeList Edges(double[] positions) => Metadata.Graph == "radius"
+        ? NeighbourList.Radius(positions, Metadata.Cutoff!.Value)
+        : NeighbourList.FullyConnected(positions.Length / 3);
+
+    private List<SystemPrediction> RunBatched(int count, Func<int, string> name, Func<int, int> nodes, BatchOptions? options, IProgress<int>? progress,
+        Action<BatchBuilder, int> add)
+    {
+        options ??= new BatchOptions();
+        var results = new List<SystemPrediction>(count);
+        int start = 0;
+        while (start < count)
+        {
+            var builder = new BatchBuilder();
+            int end = start;
+            while (end < count && (end == start || (builder.NodeCount + nodes(end) <= options.MaxNodes && end - start < options.MaxSystems)))
+            {
+                add(builder, end);
+                end++;
+            }
+            IReadOnlyDictionary<string, float[]> outputs = Run(builder.Build());
+            for (int i = start; i < end; i++)
+            {
+                int local = i - start;
+                var perSystem = new Dictionary<string, double[]>(StringComparer.Ordinal);
+                foreach (OutputSpec o in Metadata.Outputs)
+                {
+                    float[] values = outputs[o.Name];
+                    (int first, int rows) = o.Level == "graph" ? (local, 1) : (builder.NodeOffset(local), builder.Nodes(local));
+                    var slice = new double[rows * o.Width];
+                    for (int k = 0; k < slice.Length; k++) slice[k] = values[first * o.Width + k];
+                    perSystem[o.Name] = slice;
+                }
+                results.Add(new SystemPrediction(name(i), perSystem));
+            }
+            progress?.Report(end);
+            start = end;
+        }
+        return results;
+    }
+}
