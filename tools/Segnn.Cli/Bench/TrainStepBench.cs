@@ -1,6 +1,7 @@
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.Runtime.Graphs;
+using Segnn.Runtime.Inputs;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ internal static class TrainStepBench
         using var ops = new TorchOps(ScalarType.Float32, training: true);
         using var optimizer = optim.Adam(model.parameters(), lr: 5e-4, weight_decay: 1e-12);
         using var scope = NewDisposeScope();
-        RawGraph<Tensor> graph = batch.ToTensors(ops);
+        RawGraph<Tensor> graph = batch.ToTensors(ops, config.Elements);
         Tensor target = targetOf(graph);
         List<double> times = BenchHelpers.Time(() =>
         {
@@ -35,6 +36,21 @@ internal static class TrainStepBench
             optimizer.step();
         }, warmup, steps);
         return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps);
+    }
+
+    /// <summary>
+    /// 128 real QM9 molecules (a seeded sample of the first geometry part in shared/data), radius graph at the cutoff.
+    /// </summary>
+    public static BatchBuilder Qm9Batch(string geometriesDir, int molecules = 128, double cutoff = 2.0, int seed = 1)
+    {
+        string file = Directory.EnumerateFiles(geometriesDir, "*.xyz.gz").Order(StringComparer.Ordinal).FirstOrDefault()
+            ?? throw new FileNotFoundException($"{geometriesDir}: no QM9 geometry parts (*.xyz.gz)");
+        List<Molecule> all = XyzReader.ReadFile(file).Select(Molecule.FromFrame).ToList();
+        var rng = new Random(seed);
+        var batch = new BatchBuilder();
+        foreach (Molecule m in all.OrderBy(_ => rng.Next()).Take(molecules))
+            batch.Add(m.Positions, NeighbourList.Radius(m.Positions, cutoff), atomicNumbers: m.AtomicNumbers);
+        return batch;
     }
 
     /// <summary>100 random five-particle systems, fully connected (the paper's N-body batch).</summary>

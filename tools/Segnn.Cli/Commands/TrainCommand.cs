@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Segnn.Cli.Bench;
+using Segnn.Data.Molecules;
 using Segnn.Data.NBody;
 using Segnn.IO;
 using Segnn.Training;
@@ -33,9 +34,14 @@ internal static class TrainCommand
         var hidden = new Option<int?>("--hidden-features") { Description = "hidden feature budget (nbody 64)" };
         var layers = new Option<int?>("--layers") { Description = "message-passing layers (nbody 4)" };
         var centering = new Option<string?>("--centering") { Description = "nbody input centring: reference (default, the paper's quirk) | system" };
+        var targets = new Option<string?>("--targets") { Description = "molecular targets, comma-separated (qm9-mp2: binding_energy,homo,dipole; qm9: one of mu alpha homo lumo gap r2 zpve U0 U H G Cv)" };
+        var lmaxHidden = new Option<int?>("--lmax-hidden") { Description = "highest degree of hidden features" };
+        var lmaxAttr = new Option<int?>("--lmax-attr") { Description = "highest degree of the attributes" };
+        var norm = new Option<string?>("--norm") { Description = "none | instance | batch" };
         var cmd = new Command("train", "Train a SEGNN model")
         {
             task, data, output, resume, epochs, batch, lr, wd, schedule, warmup, validateEvery, seed, threads, maxTrain, timeLimit, config, hidden, layers, centering,
+            targets, lmaxHidden, lmaxAttr, norm,
         };
         cmd.SetAction((r, ct) =>
         {
@@ -44,6 +50,10 @@ internal static class TrainCommand
             if (r.GetValue(hidden) is int h) model = model with { HiddenFeatures = h, HiddenIrreps = null };
             if (r.GetValue(layers) is int l) model = model with { Layers = l };
             if (r.GetValue(centering) is string c) model = model with { Centering = c };
+            if (r.GetValue(lmaxHidden) is int lh) model = model with { LMaxHidden = lh, HiddenIrreps = null };
+            if (r.GetValue(lmaxAttr) is int la) model = model with { LMaxAttributes = la, HiddenIrreps = null };
+            if (r.GetValue(norm) is string nm) model = model with { Norm = nm };
+            string[]? targetNames = r.GetValue(targets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             TrainingOptions defaults = TaskSetup.DefaultOptions(taskName);
             var options = defaults with
             {
@@ -69,7 +79,7 @@ internal static class TrainCommand
                 model = last.Config;
                 options = last.Options ?? options;
             }
-            TaskData taskData = TaskSetup.Load(taskName, r.GetValue(data)!, options, ref model);
+            TaskData taskData = TaskSetup.Load(taskName, r.GetValue(data)!, options, targetNames, isResume, ref model);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var progress = new ConsoleTrainingProgress();
             TrainResult result = Trainer.Run(model, options, taskData.Train, taskData.Valid, taskData.Test, runDir, isResume, progress, taskData.Description, ct);
@@ -121,7 +131,13 @@ internal static class TrainCommand
             else
             {
                 o["standardised_mae"] = metric;
-                foreach (var (k, v) in details) o[k] = v;
+                foreach (TargetSpec t in ckpt.Config.Targets)
+                {
+                    double mae = details[$"mae_{t.Name}"];
+                    if (t.Unit == "eV") o[$"mae_{t.Name}_meV"] = mae * 1000;
+                    else o[$"mae_{t.Name}_{t.Unit.Replace('*', '.').Replace('/', '_')}"] = mae;
+                }
+                foreach (var (k, v) in TaskSetup.BaselineMae(ckpt.Config, r.GetValue(data)!, splitName)) o[k] = v;
             }
             if (r.GetValue(json)) Console.WriteLine(o.ToJsonString(CliJson.Options));
             else foreach (var (k, v) in o) Console.WriteLine($"{k,-22} {v}");
@@ -139,16 +155,18 @@ internal static class TaskSetup
     public static ModelConfig DefaultConfig(string task) => task switch
     {
         "nbody" => ModelConfig.NBody(),
+        "qm9" or "qm9-mp2" => ModelConfig.Qm9() with { Task = task },
         _ => throw new ArgumentException($"unknown task '{task}' (expected nbody, qm9 or qm9-mp2)"),
     };
 
     public static TrainingOptions DefaultOptions(string task) => task switch
     {
         "nbody" => new TrainingOptions { MaxTrainSamples = NBodySamples.PaperTrainingSamples },
-        _ => new TrainingOptions(),
+        "qm9" or "qm9-mp2" => new TrainingOptions { BatchSize = 128, WeightDecay = 1e-8, Schedule = "multistep", Loss = "l1", ValidateEvery = 1 },
+        _ => throw new ArgumentException($"unknown task '{task}' (expected nbody, qm9 or qm9-mp2)"),
     };
 
-    public static TaskData Load(string task, string dataDir, TrainingOptions options, ref ModelConfig config)
+    public static TaskData Load(string task, string dataDir, TrainingOptions options, string[]? targetNames, bool resume, ref ModelConfig config)
     {
         switch (task)
         {
@@ -164,16 +182,82 @@ internal static class TaskSetup
                         ["seed"] = manifest.Seed.ToString(CultureInfo.InvariantCulture),
                         ["counts"] = string.Join("/", manifest.Files.Select(f => $"{f.Split}:{f.Trajectories}")),
                     });
+            case "qm9" or "qm9-mp2":
+                var (train, valid, test, description) = MoleculeSplits(task, dataDir);
+                if (!resume)
+                {
+                    IReadOnlyList<MoleculeTarget> all = task == "qm9-mp2" ? Qm9.Mp2Targets : Qm9.StandardTargets;
+                    string[] names = targetNames ?? (task == "qm9-mp2" ? ["binding_energy", "homo"] : ["alpha"]);
+                    var chosen = names.Select(n => all.FirstOrDefault(t => t.Name == n)
+                        ?? throw new ArgumentException($"unknown target '{n}' for {task} (expected {string.Join(", ", all.Select(t => t.Name))})")).ToList();
+                    if (options.MaxTrainSamples > 0) train = train.Take(options.MaxTrainSamples).ToList();
+                    TargetSpec[] specs = TargetStatistics.Standardise(train, chosen);
+                    int[] elements = task == "qm9-mp2" ? [1, 6, 7, 8] : [1, 6, 7, 8, 9];
+                    config = config with
+                    {
+                        Task = task,
+                        Elements = elements,
+                        InputIrreps = $"{elements.Length}x0e",
+                        Targets = specs,
+                        OutputIrreps = string.Join("+", specs.Select(t => t.Irreps)),
+                    };
+                }
+                double cutoff = config.Cutoff ?? 2.0;
+                return new TaskData(
+                    new MoleculeGraphDataset("train", train, config.Targets, cutoff),
+                    new MoleculeGraphDataset("valid", valid, config.Targets, cutoff),
+                    new MoleculeGraphDataset("test", test, config.Targets, cutoff),
+                    description);
             default:
                 throw new ArgumentException($"unknown task '{task}' (expected nbody, qm9 or qm9-mp2)");
         }
     }
 
-    public static IGraphDataset LoadSplit(string task, string dataDir, string split, ModelConfig config) => task switch
+    /// <summary>
+    /// Labelled molecules split by the standard QM9 split (the split folder beside the data, restricted to the molecules
+    /// present); files without QM9 ids (e.g. standard-100) are split 80/10/10 in file order.
+    /// </summary>
+    private static (List<LabelledMolecule> Train, List<LabelledMolecule> Valid, List<LabelledMolecule> Test, Dictionary<string, string> Description) MoleculeSplits(string task, string dataDir)
     {
-        "nbody" => NBodyGraphDataset.Load(dataDir, split),
-        _ => throw new ArgumentException($"unknown task '{task}'"),
-    };
+        List<LabelledMolecule> all = (task == "qm9-mp2" ? Qm9.ReadMp2(dataDir) : Qm9.ReadStandard(dataDir)).ToList();
+        if (all.Count == 0) throw new InvalidDataException($"{dataDir}: no molecules found");
+        string splitDir = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir.TrimEnd('/')))!, "split");
+        var description = new Dictionary<string, string> { ["dataset"] = Path.GetFullPath(dataDir), ["molecules"] = all.Count.ToString(CultureInfo.InvariantCulture) };
+        if (all.All(m => m.GdbId > 0) && Directory.Exists(splitDir))
+        {
+            Qm9Split split = Qm9Split.Load(splitDir);
+            description["split"] = $"standard QM9 split ({splitDir}) restricted to the molecules present";
+            var parts = all.GroupBy(m => split.SplitOf(m.GdbId) ?? "none").ToDictionary(g => g.Key, g => g.ToList());
+            List<LabelledMolecule> Part(string name) => parts.TryGetValue(name, out var list) ? list : [];
+            description["counts"] = $"train:{Part("train").Count}/valid:{Part("valid").Count}/test:{Part("test").Count}";
+            return (Part("train"), Part("valid"), Part("test"), description);
+        }
+        int nTrain = all.Count * 8 / 10, nValid = all.Count / 10;
+        description["split"] = "80/10/10 in file order (no QM9 ids or split folder)";
+        return (all.Take(nTrain).ToList(), all.Skip(nTrain).Take(nValid).ToList(), all.Skip(nTrain + nValid).ToList(), description);
+    }
+
+    public static IGraphDataset LoadSplit(string task, string dataDir, string split, ModelConfig config)
+    {
+        if (task == "nbody") return NBodyGraphDataset.Load(dataDir, split);
+        var (train, valid, test, _) = MoleculeSplits(task, dataDir);
+        var items = split switch { "train" => train, "valid" => valid, "test" => test, _ => throw new ArgumentException($"--split must be train, valid or test, not '{split}'") };
+        return new MoleculeGraphDataset(split, items, config.Targets, config.Cutoff ?? 2.0);
+    }
+
+    /// <summary>The composition baseline's MAE on a split for every scalar target (fitted on the training split), energies in meV.</summary>
+    public static Dictionary<string, double> BaselineMae(ModelConfig config, string dataDir, string split)
+    {
+        var (train, valid, test, _) = MoleculeSplits(config.Task, dataDir);
+        var items = split switch { "train" => train, "valid" => valid, _ => test };
+        var result = new Dictionary<string, double>();
+        foreach (TargetSpec t in config.Targets.Where(t => t.Irreps == "1x0e"))
+        {
+            double mae = CompositionBaseline.Fit(train, t.Name, config.Elements!).MeanAbsoluteError(items, t.Name);
+            result[t.Unit == "eV" ? $"baseline_mae_{t.Name}_meV" : $"baseline_mae_{t.Name}"] = t.Unit == "eV" ? mae * 1000 : mae;
+        }
+        return result;
+    }
 
     /// <summary>A run folder means its best checkpoint.</summary>
     public static string CheckpointPath(string path) =>
