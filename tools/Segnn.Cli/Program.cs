@@ -8,6 +8,7 @@ root.Subcommands.Add(NBodyCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Eval());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(Qm9Command.Create());
 root.Subcommands.Add(BenchCommand.Create());
