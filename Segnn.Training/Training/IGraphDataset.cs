@@ -15,3 +15,9 @@ public interface IGraphDataset
     /// <summary>Graphs and their targets, row-major [rows, target width].</summary>
     (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices);
 }
+
+/// <summary>A dataset whose samples depend on the epoch (augmentation); the trainer tells it which epoch runs.</summary>
+public interface IEpochAware
+{
+    void SetEpoch(int epoch);
+}

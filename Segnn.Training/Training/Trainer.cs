@@ -83,6 +83,7 @@ public static class Trainer
             model.train();
             ops.Training = true;
             int[] order = Shuffle(trainCount, options.Seed, epoch);
+            (train as IEpochAware)?.SetEpoch(epoch);
             double lossSum = 0;
             long steps = state.Steps;
             for (int s = 0; s < stepsPerEpoch; s++)

@@ -32,6 +32,12 @@ public sealed record TrainingOptions
     /// <summary>Use only the first n training samples (the paper: 3,000 N-body trajectories); 0 = all.</summary>
     public int MaxTrainSamples { get; init; }
 
+    /// <summary>
+    /// N-body only: draw each epoch's training input frame from this range of the same trajectories ("20:38"); null keeps
+    /// the paper's frame 30 (see <see cref="Data.NBody.NBodyFrameAugmentation"/>).
+    /// </summary>
+    public string? TrainFrames { get; init; }
+
     /// <summary><c>mse</c> (N-body) or <c>l1</c> on standardised targets (QM9).</summary>
     public string Loss { get; init; } = "mse";
 

@@ -3,6 +3,7 @@ using Segnn.Cli;
 using Segnn.Cli.Commands;
 
 var root = new RootCommand("segnn — train, export and serve steerable E(3)-equivariant graph neural networks (SEGNN)");
+root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(O3Command.Create());
 root.Subcommands.Add(NBodyCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());

@@ -1,49 +1,208 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ScottPlot;
 using Segnn.Cli.Bench;
+using Segnn.Export.Lowering;
+using Segnn.IO;
+using Segnn.Nn;
+using Segnn.Runtime;
+using Segnn.Runtime.Graphs;
+using Segnn.Runtime.Inputs;
 using static TorchSharp.torch;
 
 namespace Segnn.Cli.Commands;
 
-/// <summary><c>segnn bench …</c>: benchmarks that print a table and write CSV.</summary>
+/// <summary>
+/// <c>segnn bench</c>: the benchmark suite (training step, inference per engine and lowering, CUDA when present,
+/// scaling with system size, neighbour lists, runtime throughput); medians, CSV and PNG out, <c>--json</c> summary.
+/// Each part is also a subcommand.
+/// </summary>
 internal static class BenchCommand
 {
+    private static readonly Option<string> OutDir = new("--out") { Description = "folder for CSV and PNG files", DefaultValueFactory = _ => "bench" };
+    private static readonly Option<bool> Json = new("--json") { Description = "print one JSON summary object" };
+
     public static Command Create()
     {
-        var bench = new Command("bench", "Benchmarks (medians, CSV out)");
-        bench.Subcommands.Add(TrainStep());
+        var bench = new Command("bench", "Benchmark suite: medians with thread counts, CSV + PNG in --out, summary with --json") { OutDir, Json };
+        bench.SetAction(r => Report(r, RunAll(r.GetValue(OutDir)!)));
+        foreach (var (name, description, part) in Parts)
+        {
+            var cmd = new Command(name, description) { OutDir, Json };
+            cmd.SetAction(r =>
+            {
+                string dir = r.GetValue(OutDir)!;
+                Directory.CreateDirectory(dir);
+                var summary = new JsonObject { ["machine"] = BenchHelpers.MachineDescription() };
+                part(dir, summary);
+                Report(r, summary);
+            });
+            bench.Subcommands.Add(cmd);
+        }
         return bench;
     }
 
-    private static Command TrainStep()
+    private static readonly (string Name, string Description, Action<string, JsonObject> Run)[] Parts =
+    [
+        ("train-step", "Forward + backward + Adam: N-body (batch 100) and QM9 (128 real molecules), 1 and 2 threads", TrainStep),
+        ("infer", "Inference of the N-body and QM9 batches: TorchSharp eager, ONNX Runtime CPU two-stage and dense, CUDA when present", Infer),
+        ("neighbours", "Radius graph by cell list: 1k to 1M atoms, and 30,000 atoms at diamond density, cutoff 3 Å", Neighbours),
+        ("scaling", "Inference and neighbour-list time from 10 to 100,000 atoms", Scaling),
+        ("runtime", "End-to-end Segnn.Runtime throughput on QM9 geometries (graph building included), batch 128", Runtime),
+    ];
+
+    private static JsonObject RunAll(string dir)
     {
-        var threads = new Option<string>("--threads") { Description = "comma-separated thread counts", DefaultValueFactory = _ => "1,2" };
-        var steps = new Option<int>("--steps") { Description = "timed steps per configuration", DefaultValueFactory = _ => 20 };
-        var output = new Option<string>("--out") { Description = "CSV file to write", DefaultValueFactory = _ => "bench-train-step.csv" };
-        var qm9 = new Option<string>("--qm9-geometries") { Description = "folder of QM9 geometry parts", DefaultValueFactory = _ => SharedPaths.Qm9Geometries };
-        var config = new Option<string?>("--qm9-config") { Description = "JSON model configuration for the QM9 rows (default: the paper's)" };
-        var cmd = new Command("train-step", "Forward + backward + Adam for the N-body and QM9 configurations") { threads, steps, output, qm9, config };
-        cmd.SetAction(r =>
+        Directory.CreateDirectory(dir);
+        var summary = new JsonObject { ["machine"] = BenchHelpers.MachineDescription() };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (name, _, part) in Parts)
         {
-            int[] threadCounts = r.GetValue(threads)!.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
-            var results = new List<TrainStepBench.Result>();
-            foreach (int t in threadCounts)
+            Console.Error.WriteLine($"bench: {name} …");
+            part(dir, summary);
+        }
+        summary["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        return summary;
+    }
+
+    private static void Report(ParseResult r, JsonObject summary)
+    {
+        if (r.GetValue(Json)) Console.WriteLine(summary.ToJsonString(CliJson.Options));
+        else Console.WriteLine(summary.ToJsonString(new JsonSerializerOptions(CliJson.Options) { WriteIndented = true }));
+    }
+
+    private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static SegnnModel PaperModel(string task)
+    {
+        manual_seed(0);
+        return new SegnnModel(task == "nbody" ? ModelConfig.NBody() : ModelConfig.Qm9() with { Task = "qm9" });
+    }
+
+    private static void TrainStep(string dir, JsonObject summary)
+    {
+        var rows = new List<TrainStepBench.Result>();
+        BatchBuilder nbody = TrainStepBench.NBodyBatch(), qm9 = TrainStepBench.Qm9Batch(SharedPaths.Qm9Geometries);
+        foreach (int t in new[] { 1, 2 })
+        {
+            rows.Add(TrainStepBench.Run("nbody", ModelConfig.NBody(), nbody, g => g.Positions + 0.1, t, 3, 20));
+            rows.Add(TrainStepBench.Run("qm9", ModelConfig.Qm9(), qm9, g => zeros(qm9.SystemCount, 1), t, 1, 5));
+        }
+        set_num_threads(1);
+        CsvFile.Write(Path.Combine(dir, "train_step.csv"), ["config", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "peak_rss_mib", "steps"],
+            rows.Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.PeakMiB), I(x.Steps)]));
+        var o = new JsonObject();
+        foreach (var x in rows) o[$"{x.Config}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 1);
+        foreach (var x in rows.Where(x => x.Config == "qm9")) o[$"qm9_threads{x.Threads}_peak_rss_mib"] = Math.Round(x.PeakMiB);
+        o["qm9_batch"] = $"{qm9.SystemCount} molecules, {qm9.NodeCount} atoms, {qm9.EdgeCount} edges";
+        summary["train_step"] = o;
+    }
+
+    private static void Infer(string dir, JsonObject summary)
+    {
+        var rows = new List<InferenceBench.Row>();
+        var batches = new (string Name, SegnnModel Model, BatchBuilder Batch, int Repeats)[]
+        {
+            ("nbody", PaperModel("nbody"), TrainStepBench.NBodyBatch(), 50),
+            ("qm9", PaperModel("qm9"), TrainStepBench.Qm9Batch(SharedPaths.Qm9Geometries), 10),
+        };
+        bool cuda = true;
+        foreach (var (name, model, batch, repeats) in batches)
+        {
+            byte[] twoStage = InferenceBench.Export(model, TensorProductLoweringKind.TwoStage), dense = InferenceBench.Export(model, TensorProductLoweringKind.Dense);
+            foreach (int t in new[] { 1, 2 })
             {
-                var nbody = TrainStepBench.NBodyBatch();
-                results.Add(TrainStepBench.Run("nbody", ModelConfig.NBody(), nbody, g => g.Positions + 0.1, t, 3, r.GetValue(steps)));
-                Console.Error.WriteLine($"nbody threads={t}: {results[^1].MedianMs:F1} ms");
-                ModelConfig qm9Config = r.GetValue(config) is { } path ? ModelConfig.FromJson(File.ReadAllText(path)) : ModelConfig.Qm9();
-                var molecules = TrainStepBench.Qm9Batch(r.GetValue(qm9)!, cutoff: qm9Config.Cutoff ?? 2.0);
-                results.Add(TrainStepBench.Run("qm9", qm9Config, molecules, g => zeros(molecules.SystemCount, qm9Config.Output.Dim), t, 1, Math.Max(3, r.GetValue(steps) / 4)));
-                Console.Error.WriteLine($"qm9 threads={t}: {results[^1].MedianMs:F1} ms");
+                rows.Add(InferenceBench.Torch(name, model, batch, t, Math.Max(3, repeats / 5)));
+                rows.Add(InferenceBench.Onnx(name, twoStage, "two-stage", batch, t, repeats));
+                rows.Add(InferenceBench.Onnx(name, dense, "dense", batch, t, Math.Max(3, repeats / 5)));
             }
-            var csv = new StringBuilder("config,threads,nodes,edges,graphs,median_ms,min_ms,peak_rss_mib,steps,machine\n");
-            foreach (var x in results)
-                csv.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{x.Config},{x.Threads},{x.Nodes},{x.Edges},{x.Graphs},{x.MedianMs:F2},{x.MinMs:F2},{x.PeakMiB:F0},{x.Steps},\"{BenchHelpers.MachineDescription()}\""));
-            File.WriteAllText(r.GetValue(output)!, csv.ToString());
-            Console.Write(csv);
-        });
-        return cmd;
+            if (cuda)
+            {
+                try
+                {
+                    rows.Add(InferenceBench.Onnx(name, twoStage, "two-stage", batch, 1, repeats, ExecutionDevice.Cuda));
+                    rows.Add(InferenceBench.Onnx(name, dense, "dense", batch, 1, repeats, ExecutionDevice.Cuda));
+                }
+                catch (NotSupportedException ex)
+                {
+                    cuda = false;
+                    summary["cuda"] = ex.Message;
+                }
+            }
+        }
+        set_num_threads(1);
+        CsvFile.Write(Path.Combine(dir, "inference.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "repeats"],
+            rows.Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
+        var o = new JsonObject();
+        foreach (var x in rows) o[$"{x.Config}_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
+        foreach (string config in new[] { "nbody", "qm9" })
+        {
+            var baseline = rows.First(x => x.Config == config && x.Engine == "torchsharp-eager" && x.Threads == 2);
+            var ort = rows.First(x => x.Config == config && x.Engine == "onnxruntime-cpu-two-stage" && x.Threads == 2);
+            o[$"{config}_speedup_onnx_vs_torchsharp_threads2"] = Math.Round(baseline.MedianMs / ort.MedianMs, 2);
+            o[$"{config}_batch"] = $"{ort.Graphs} systems, {ort.Nodes} nodes, {ort.Edges} edges";
+        }
+        summary["inference"] = o;
+        var plot = new Plot();
+        var labels = rows.Where(x => x.Threads == 2 || x.Engine.Contains("cuda", StringComparison.Ordinal)).ToList();
+        var bars = labels.Select((x, i) => new Bar { Position = i, Value = x.MedianMs }).ToList();
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray(), labels.Select(x => $"{x.Config}\n{x.Engine.Replace("onnxruntime-", "ort-")}").ToArray());
+        plot.Axes.Left.Label.Text = "median ms per batch (2 threads)";
+        plot.Title("Inference: TorchSharp eager vs ONNX Runtime");
+        AtomicFile.Write(Path.Combine(dir, "inference.png"), plot.GetImageBytes(1100, 500, ImageFormat.Png));
+    }
+
+    private static void Neighbours(string dir, JsonObject summary)
+    {
+        var rows = new List<NeighbourListBenchmarkResult>();
+        foreach (int n in new[] { 1_000, 10_000, 30_000, 100_000, 1_000_000 })
+            rows.Add(NeighbourListBenchmark.Run(n, NeighbourListBenchmark.DiamondDensity, 3.0, n >= 1_000_000 ? 3 : 11, NeighbourListMethod.CellList));
+        CsvFile.Write(Path.Combine(dir, "neighbours.csv"), ["atoms", "density", "cutoff", "edges", "median_ms", "min_ms", "threads"],
+            rows.Select(x => (IReadOnlyList<string>)[I(x.Atoms), F(x.Density), F(x.Cutoff), I(x.Edges), F(x.MedianMilliseconds), F(x.MinMilliseconds), "1"]));
+        var o = new JsonObject();
+        foreach (var x in rows) o[$"atoms{x.Atoms}_ms"] = Math.Round(x.MedianMilliseconds, 2);
+        summary["neighbours_diamond_3A"] = o;
+    }
+
+    private static void Scaling(string dir, JsonObject summary)
+    {
+        int[] sizes = [10, 100, 1_000, 10_000, 100_000];
+        var rows = new List<ScalingBench.Row>();
+        foreach (int n in sizes) rows.Add(ScalingBench.Neighbours(n, 0.1, 2.0, n >= 100_000 ? 5 : 21));
+        using (SegnnSession session = SegnnSession.Load(InferenceBench.Export(PaperModel("qm9"), TensorProductLoweringKind.TwoStage), new SessionSettings { IntraOpThreads = 2 }))
+            foreach (int n in sizes) rows.Add(ScalingBench.Inference(session, n, 0.1, 2.0, 2, n >= 100_000 ? 2 : n >= 10_000 ? 3 : 10));
+        CsvFile.Write(Path.Combine(dir, "scaling.csv"), ["what", "atoms", "edges", "median_ms", "threads"],
+            rows.Select(x => (IReadOnlyList<string>)[x.What, I(x.Atoms), I(x.Edges), F(x.MedianMs), I(x.Threads)]));
+        var plot = new Plot();
+        foreach (var group in rows.GroupBy(x => x.What))
+        {
+            var s = plot.Add.Scatter(group.Select(x => Math.Log10(x.Atoms)).ToArray(), group.Select(x => Math.Log10(Math.Max(x.MedianMs, 1e-3))).ToArray());
+            s.LegendText = group.Key;
+        }
+        plot.Axes.Bottom.Label.Text = "log10 atoms";
+        plot.Axes.Left.Label.Text = "log10 median ms";
+        plot.Title("Cost vs system size (QM9 paper model, radius 2 Å, 0.1 atoms/Å³)");
+        plot.ShowLegend();
+        AtomicFile.Write(Path.Combine(dir, "scaling.png"), plot.GetImageBytes(900, 550, ImageFormat.Png));
+        var o = new JsonObject();
+        foreach (var x in rows) o[$"{(x.What.StartsWith("radius", StringComparison.Ordinal) ? "neighbours" : "inference")}_atoms{x.Atoms}_ms"] = Math.Round(x.MedianMs, 2);
+        summary["scaling"] = o;
+    }
+
+    private static void Runtime(string dir, JsonObject summary)
+    {
+        string file = Directory.EnumerateFiles(SharedPaths.Qm9Geometries, "*.xyz.gz").Order(StringComparer.Ordinal).First();
+        List<Molecule> molecules = XyzReader.ReadFile(file).Select(Molecule.FromFrame).Where(m => m.AtomicNumbers.All(z => z != 9)).Take(2560).ToList();
+        using SegnnSession session = SegnnSession.Load(InferenceBench.Export(PaperModel("qm9"), TensorProductLoweringKind.TwoStage), new SessionSettings { IntraOpThreads = 2 });
+        session.Predict(molecules.Take(128).ToList(), new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue });
+        var times = BenchHelpers.Time(() => session.Predict(molecules, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }), 0, 3);
+        double perSecond = molecules.Count / (BenchHelpers.Median(times) / 1000);
+        CsvFile.Write(Path.Combine(dir, "runtime.csv"), ["molecules", "batch", "threads", "median_s", "molecules_per_s"],
+            [[I(molecules.Count), "128", "2", F(BenchHelpers.Median(times) / 1000), F(perSecond)]]);
+        summary["runtime_qm9_paper_model_cpu_threads2_batch128_molecules_per_s"] = Math.Round(perSecond, 1);
     }
 }

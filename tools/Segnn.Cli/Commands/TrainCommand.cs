@@ -38,10 +38,11 @@ internal static class TrainCommand
         var lmaxHidden = new Option<int?>("--lmax-hidden") { Description = "highest degree of hidden features" };
         var lmaxAttr = new Option<int?>("--lmax-attr") { Description = "highest degree of the attributes" };
         var norm = new Option<string?>("--norm") { Description = "none | instance | batch" };
+        var trainFrames = new Option<string?>("--train-frames") { Description = "nbody: draw each epoch's input frame from FIRST:LAST of the same training trajectories (default: the paper's frame 30)" };
         var cmd = new Command("train", "Train a SEGNN model")
         {
             task, data, output, resume, epochs, batch, lr, wd, schedule, warmup, validateEvery, seed, threads, maxTrain, timeLimit, config, hidden, layers, centering,
-            targets, lmaxHidden, lmaxAttr, norm,
+            targets, lmaxHidden, lmaxAttr, norm, trainFrames,
         };
         cmd.SetAction((r, ct) =>
         {
@@ -68,6 +69,7 @@ internal static class TrainCommand
                 Threads = r.GetValue(threads) ?? defaults.Threads,
                 MaxTrainSamples = r.GetValue(maxTrain) ?? defaults.MaxTrainSamples,
                 TimeLimitSeconds = r.GetValue(timeLimit) ?? defaults.TimeLimitSeconds,
+                TrainFrames = r.GetValue(trainFrames) ?? defaults.TrainFrames,
             };
             options.Validate();
             string runDir = r.GetValue(output)!;
@@ -172,8 +174,12 @@ internal static class TaskSetup
         {
             case "nbody":
                 NBodyManifest manifest = NBodyDataset.ReadManifest(dataDir);
+                int maxTrain = options.MaxTrainSamples > 0 ? options.MaxTrainSamples : int.MaxValue;
+                IGraphDataset trainSet = options.TrainFrames is { } frames
+                    ? new NBodyFrameAugmentation(NBodyDataset.Load(dataDir, "train"), maxTrain, ParseRange(frames).First, ParseRange(frames).Last, options.Seed)
+                    : NBodyGraphDataset.Load(dataDir, "train", options.MaxTrainSamples > 0 ? options.MaxTrainSamples : null);
                 return new TaskData(
-                    NBodyGraphDataset.Load(dataDir, "train", options.MaxTrainSamples > 0 ? options.MaxTrainSamples : null),
+                    trainSet,
                     NBodyGraphDataset.Load(dataDir, "valid"),
                     NBodyGraphDataset.Load(dataDir, "test"),
                     new Dictionary<string, string>
@@ -211,6 +217,14 @@ internal static class TaskSetup
             default:
                 throw new ArgumentException($"unknown task '{task}' (expected nbody, qm9 or qm9-mp2)");
         }
+    }
+
+    private static (int First, int Last) ParseRange(string text)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int first) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int last))
+            throw new ArgumentException($"--train-frames '{text}': expected FIRST:LAST, e.g. 20:38");
+        return (first, last);
     }
 
     /// <summary>

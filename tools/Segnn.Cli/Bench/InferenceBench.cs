@@ -1,0 +1,76 @@
+using Segnn.Export;
+using Segnn.Export.Lowering;
+using Segnn.Graphs;
+using Segnn.Nn;
+using Segnn.Runtime;
+using Segnn.Runtime.Graphs;
+using Segnn.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segnn.Cli.Bench;
+
+/// <summary>Inference forward time of one batch: TorchSharp eager and ONNX Runtime (both lowerings), CPU or CUDA.</summary>
+internal static class InferenceBench
+{
+    public sealed record Row(string Config, string Engine, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, int Repeats);
+
+    public static Row Torch(string name, SegnnModel model, BatchBuilder batch, int threads, int repeats)
+    {
+        set_num_threads(threads);
+        ModelConfig config = model.Config;
+        TaskDefinition task = TaskDefinition.For(config);
+        using var ops = new TorchOps(ScalarType.Float32);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        RawGraph<Tensor> graph = batch.ToTensors(ops, config.Elements);
+        List<double> times = BenchHelpers.Time(() =>
+        {
+            using var step = NewDisposeScope();
+            task.Predict(ops, model, graph);
+        }, 2, repeats);
+        return new Row(name, "torchsharp-eager", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), repeats);
+    }
+
+    public static Row Onnx(string name, byte[] model, string lowering, BatchBuilder batch, int threads, int repeats, ExecutionDevice device = ExecutionDevice.Cpu)
+    {
+        using SegnnSession session = SegnnSession.Load(model, new SessionSettings { IntraOpThreads = threads, Device = device });
+        if (device == ExecutionDevice.Cuda && session.ExecutionProvider != "CUDA") throw new NotSupportedException(session.ProviderNote);
+        GraphInputs inputs = batch.Build();
+        List<double> times = BenchHelpers.Time(() => session.Run(inputs), 3, repeats);
+        return new Row(name, $"onnxruntime-{(device == ExecutionDevice.Cuda ? "cuda" : "cpu")}-{lowering}", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount,
+            BenchHelpers.Median(times), times.Min(), repeats);
+    }
+
+    public static byte[] Export(SegnnModel model, TensorProductLoweringKind lowering) =>
+        Exporter.Export(model, new ExportOptions { Lowering = lowering });
+}
+
+/// <summary>How cost grows with system size: neighbour lists and model inference on one box of N atoms.</summary>
+internal static class ScalingBench
+{
+    public sealed record Row(string What, int Atoms, int Edges, double MedianMs, int Threads);
+
+    /// <summary>Random atoms at a molecule-like density (0.1 Å⁻³: ~3.4 neighbours within 2 Å).</summary>
+    public static double[] Box(int atoms, double density, int seed) =>
+        NeighbourListBenchmark.RandomPositions(atoms, Math.Cbrt(atoms / density), seed);
+
+    public static Row Neighbours(int atoms, double density, double cutoff, int repeats)
+    {
+        NeighbourListBenchmarkResult r = NeighbourListBenchmark.Run(atoms, density, cutoff, repeats, NeighbourListMethod.Auto);
+        return new Row($"radius-graph({cutoff} Å, {density} Å⁻³)", atoms, r.Edges, r.MedianMilliseconds, 1);
+    }
+
+    public static Row Inference(SegnnSession session, int atoms, double density, double cutoff, int threads, int repeats, int seed = 3)
+    {
+        double[] p = Box(atoms, density, seed);
+        var batch = new BatchBuilder();
+        var rng = new Random(seed);
+        int[] elements = session.Metadata.Elements?.ToArray() ?? [1, 6, 7, 8];
+        batch.Add(p, NeighbourList.Radius(p, cutoff), atomicNumbers: Enumerable.Range(0, atoms).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
+        GraphInputs inputs = batch.Build();
+        List<double> times = BenchHelpers.Time(() => session.Run(inputs), 1, repeats);
+        return new Row("onnxruntime-cpu inference", atoms, batch.EdgeCount, BenchHelpers.Median(times), threads);
+    }
+}
