@@ -8,7 +8,7 @@ namespace Segnn.Export.Lowering;
 /// <summary>How a traced tensor product becomes ONNX operators.</summary>
 public enum TensorProductLoweringKind
 {
-    /// <summary>Per input irrep: M = y·C (stacked Clebsch–Gordan), T = M ⊗ x; per output block ONE MatMul with stacked weights.</summary>
+    /// <summary>Per input irrep: M = y·C (stacked Clebsch–Gordan), T = M·x; per output block ONE MatMul with stacked weights; no transposes.</summary>
     TwoStage,
 
     /// <summary>vec(x ⊗ y)·B with every path and weight folded into one (mostly zero) matrix.</summary>
@@ -17,7 +17,7 @@ public enum TensorProductLoweringKind
 
 /// <summary>
 /// The lowering pass: replaces every <c>ai.segnn.trace::TensorProduct</c> placeholder of a trace by plain ONNX operators
-/// (MatMul, Mul, Reshape, Transpose, Slice, Concat, Gather, Add), reading the same <see cref="TensorProductDescriptor"/>
+/// (MatMul, Mul, Reshape, Slice, Concat, Add), reading the same <see cref="TensorProductDescriptor"/>
 /// and <see cref="TwoStagePlan"/> training uses, with weights and coefficients folded into constants. Never emits Einsum
 /// (ONNX Runtime decomposes it at run time, 5–7× slower on CPU).
 /// </summary>
@@ -55,34 +55,31 @@ public static class TensorProductLowering
         float[]? biases = call.Bias is null ? null : trace.Values[call.Bias.Name];
         string x = call.X.Name;
 
+        // the input's blocks by ONE Split over the whole axis: separate Slices invite ONNX Runtime's Slice-to-Split fusion,
+        // which mis-sizes its Split when the slices leave columns out (seen on edge-less batches)
+        string[] blocks = d.Input1.Count == 1 ? [x]
+            : b.AddNodeWithOutputs("Split", [x, b.Ints(d.Input1.Select(blk => (long)blk.Dim).ToArray())],
+                d.Input1.Select((_, i) => b.Fresh($"block{i}")).ToArray(), ("axis", -1L)).ToArray();
+
+        // features are ir_mul: a block is [Z, 2l+1, mul] by a reshape, so nothing below transposes
         var t = new string[plan.Groups.Count];
         for (int g = 0; g < t.Length; g++)
         {
             TwoStagePlan.Group group = plan.Groups[g];
             int dim = group.Ir.Dim;
+            string Block(int blk) => b.Node("Reshape", [blocks[blk], b.Ints(-1, dim, d.Input1[blk].Mul)]);
             string xg = group.Contiguous
-                ? b.Node("Slice", [x, b.Ints(group.Offset), b.Ints(group.Offset + group.Mul * dim), b.Ints(-1)])
-                : b.Node("Gather", [x, b.Constant(group.Columns.Select(c => (long)c).ToArray(), [group.Columns.Length], "columns")], ("axis", 1L));
+                ? Block(group.Blocks[0])
+                : b.Node("Concat", group.Blocks.Select(Block).ToArray(), ("axis", 2L)); // [Z, 2l+1, U]
             if (plan.IsLinear(group))
             {
-                // identity coefficients: T = xᵀ per channel
-                string xt = dim == 1 ? b.Node("Reshape", [xg, b.Ints(-1, 1, group.Mul)])
-                    : b.Node("Transpose", [b.Node("Reshape", [xg, b.Ints(-1, group.Mul, dim)])], ("perm", new long[] { 0, 2, 1 }));
-                t[g] = group.Channels.Count == 1 ? xt : b.Node("Concat", Enumerable.Repeat(xt, group.Channels.Count).ToArray(), ("axis", 1L));
+                // identity coefficients: T is x, once per channel
+                t[g] = group.Channels.Count == 1 ? xg : b.Node("Concat", Enumerable.Repeat(xg, group.Channels.Count).ToArray(), ("axis", 1L));
                 continue;
             }
-            string c = b.Constant(group.Coefficients.Select(v => (float)v).ToArray(), [d.Input2.Dim, dim * group.K], "cg");
-            string m = b.Node("MatMul", [call.Y!.Name, c]); // [Z, dim·K]
-            if (dim == 1)
-            {
-                t[g] = b.Node("Mul", [b.Node("Reshape", [m, b.Ints(-1, group.K, 1)]), b.Node("Reshape", [xg, b.Ints(-1, 1, group.Mul)])]);
-            }
-            else
-            {
-                string mt = b.Node("Transpose", [b.Node("Reshape", [m, b.Ints(-1, dim, group.K)])], ("perm", new long[] { 0, 2, 1 })); // [Z, K, dim]
-                string xt = b.Node("Transpose", [b.Node("Reshape", [xg, b.Ints(-1, group.Mul, dim)])], ("perm", new long[] { 0, 2, 1 })); // [Z, dim, U]
-                t[g] = b.Node("MatMul", [mt, xt]); // [Z, K, U]
-            }
+            string c = b.Constant(group.Coefficients.Select(v => (float)v).ToArray(), [d.Input2.Dim, group.K * dim], "cg");
+            string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, c]), b.Ints(-1, group.K, dim)]); // [Z, K, 2l+1]
+            t[g] = b.Node(dim == 1 ? "Mul" : "MatMul", [m, xg]); // [Z, K, U]
         }
 
         var outs = new List<string>();
@@ -107,8 +104,7 @@ public static class TensorProductLowering
                 string a = slices.Length == 1 ? slices[0] : b.Node("Concat", slices, ("axis", 2L)); // [Z, 2l+1, Σu]
                 string w = b.Constant(TwoStagePlan.OutputWeights(ob, weights), [ob.Rows, ob.Mul], "w");
                 string r = b.Node("MatMul", [b.Node("Reshape", [a, b.Ints(-1, ob.Rows)]), w]); // [Z·(2l+1), w]
-                result = ob.Dim == 1 ? r
-                    : b.Node("Reshape", [b.Node("Transpose", [b.Node("Reshape", [r, b.Ints(-1, ob.Dim, ob.Mul)])], ("perm", new long[] { 0, 2, 1 })), b.Ints(-1, ob.Mul * ob.Dim)]);
+                result = ob.Dim == 1 ? r : b.Node("Reshape", [r, b.Ints(-1, ob.Dim * ob.Mul)]); // the ir_mul output block
             }
             if (ob.BiasOffset >= 0 && biases is not null)
                 result = b.Node("Add", [result, b.Constant(biases.AsSpan(ob.BiasOffset, ob.Mul).ToArray(), [ob.Mul], "bias")]);

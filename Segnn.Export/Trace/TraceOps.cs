@@ -118,10 +118,19 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         return Wrap(name, vector.Type, [1, .. vector.Dims]);
     }
 
-    public SymbolicTensor SumLastAxis(SymbolicTensor x)
+    /// <summary>
+    /// A sum as a MatMul with a ones vector: ONNX Runtime 1.31's ReduceSum returns an empty input unreduced (an edge-less
+    /// batch's [0, 3] stayed [0, 3]), which then mis-sizes every later concatenation; MatMul keeps the shape right.
+    /// </summary>
+    public SymbolicTensor SumAxis(SymbolicTensor x, int axis)
     {
-        string name = _b.Node("ReduceSum", [x.Name, _b.Ints(-1)], ("keepdims", 1L));
-        return Wrap(name, x.Type, [.. x.Dims.Take(x.Rank - 1), 1]);
+        int a = axis < 0 ? x.Rank + axis : axis;
+        long size = x.Dims[a] ?? throw new NotSupportedException($"{x.Name}: cannot sum over the dynamic axis {axis}");
+        var dims = x.Dims.Select((d, i) => i == a ? 1 : d).ToArray();
+        var ones = Enumerable.Repeat(1f, (int)size).ToArray();
+        if (a == x.Rank - 1) return Wrap(_b.Node("MatMul", [x.Name, _b.Constant(ones, [size, 1], "ones")]), x.Type, dims);
+        if (a == x.Rank - 2) return Wrap(_b.Node("MatMul", [_b.Constant(ones, [1, size], "ones"), x.Name]), x.Type, dims);
+        return Wrap(_b.Node("ReduceSum", [x.Name, _b.Ints(axis)], ("keepdims", 1L)), x.Type, dims);
     }
 
     public SymbolicTensor MeanRows(SymbolicTensor x)

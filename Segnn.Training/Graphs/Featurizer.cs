@@ -13,7 +13,7 @@ public static class Featurizer
     public static T RelativePositions<T>(IOps<T> ops, RawGraph<T> g) where T : class =>
         ops.Sub(ops.Rows(g.Positions, g.Senders), ops.Rows(g.Positions, g.Receivers));
 
-    public static T SquaredNorm<T>(IOps<T> ops, T vectors) where T : class => ops.SumLastAxis(ops.Mul(vectors, vectors));
+    public static T SquaredNorm<T>(IOps<T> ops, T vectors) where T : class => ops.SumAxis(ops.Mul(vectors, vectors), -1);
 
     public static T Norm<T>(IOps<T> ops, T vectors) where T : class => ops.Sqrt(SquaredNorm(ops, vectors));
 

@@ -46,11 +46,11 @@ public sealed class Gate
         int gate = 0, offset = Scalars + GateCount;
         foreach (MulIrrep b in Gated)
         {
-            // every copy's 2l+1 components times its gate, by broadcasting [rows, mul, 2l+1]·[rows, mul, 1]; a column
-            // gather would do the same with a scatter in its backward, measured slower
+            // every copy's 2l+1 components times its gate, by broadcasting the ir_mul block [rows, 2l+1, mul] with
+            // [rows, 1, mul]; a column gather would do the same with a scatter in its backward, measured slower
             T features = ops.Slice(x, offset, b.Dim), g = ops.Slice(gates, gate, b.Mul);
             parts.Add(b.Ir.Dim == 1 ? ops.Mul(features, g)
-                : ops.ReshapeRows(ops.Mul(ops.ReshapeRows(features, b.Mul, b.Ir.Dim), ops.ReshapeRows(g, b.Mul, 1)), b.Dim));
+                : ops.ReshapeRows(ops.Mul(ops.ReshapeRows(features, b.Ir.Dim, b.Mul), ops.ReshapeRows(g, 1, b.Mul)), b.Dim));
             gate += b.Mul;
             offset += b.Dim;
         }

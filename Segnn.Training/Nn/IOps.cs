@@ -11,7 +11,8 @@ namespace Segnn.Nn;
 /// </summary>
 /// <typeparam name="T">the backend's tensor handle (float and int64 tensors alike).</typeparam>
 /// <remarks>
-/// Feature tensors are [rows, features] with the e3nn "mul_ir" layout; "last axis" below is the feature axis.
+/// Feature tensors are [rows, features]; inside the network every irrep block is in the ir_mul layout (see
+/// <see cref="Layout"/>); "last axis" below is the feature axis.
 /// Integer tensors (edge endpoints, graph index) are int64 vectors. Counts of segments are int64 scalars.
 /// </remarks>
 public interface IOps<T> where T : class
@@ -54,8 +55,8 @@ public interface IOps<T> where T : class
     /// <summary>A vector [n] as one row [1, n].</summary>
     T AsRow(T vector);
 
-    /// <summary>Sum over the last axis, keeping it as size 1.</summary>
-    T SumLastAxis(T x);
+    /// <summary>Sum over one axis, keeping it as size 1.</summary>
+    T SumAxis(T x, int axis);
 
     /// <summary>Mean over the rows, keeping them as one row: [rows, …] → [1, …].</summary>
     T MeanRows(T x);

@@ -13,7 +13,10 @@ public enum NormKind
     Batch,
 }
 
-/// <summary>Shared layout of the irreps norms: per block, the mean over components of the squares ("component").</summary>
+/// <summary>
+/// Shared pieces of the irreps norms: per block, the mean over components of the squares ("component"); features are
+/// ir_mul (a block is [rows, 2l+1, mul]).
+/// </summary>
 internal static class IrrepsNorm
 {
     /// <summary>Per irrep copy, mean over its 2l+1 components of x²: [rows, dim] → [rows, num_irreps].</summary>
@@ -25,7 +28,8 @@ internal static class IrrepsNorm
         {
             T block = ops.Slice(x, offset, b.Dim);
             T sq = ops.Mul(block, block);
-            parts.Add(b.Ir.Dim == 1 ? sq : ops.Scale(ops.ReshapeRows(ops.SumLastAxis(ops.ReshapeRows(sq, b.Mul, b.Ir.Dim)), b.Mul), 1.0 / b.Ir.Dim));
+            // ir_mul block [rows, 2l+1, mul]: average over the component axis
+            parts.Add(b.Ir.Dim == 1 ? sq : ops.Scale(ops.ReshapeRows(ops.SumAxis(ops.ReshapeRows(sq, b.Ir.Dim, b.Mul), 1), b.Mul), 1.0 / b.Ir.Dim));
             offset += b.Dim;
         }
         return ops.Concat(parts);
@@ -44,26 +48,17 @@ internal static class IrrepsNorm
         return cols.ToArray();
     }
 
-    /// <summary>For every feature column, the index of its irrep copy (to broadcast per-copy factors).</summary>
+    /// <summary>For every (ir_mul) feature column, the index of its irrep copy (to broadcast per-copy factors).</summary>
     public static int[] CopyOfColumn(Irreps irreps)
     {
         var cols = new List<int>();
-        int copy = 0;
+        int first = 0;
         foreach (MulIrrep b in irreps)
-            for (int u = 0; u < b.Mul; u++, copy++)
-                cols.AddRange(Enumerable.Repeat(copy, b.Ir.Dim));
-        return cols.ToArray();
-    }
-
-    /// <summary>For every feature column, the index of its scalar channel if it is one, else −1.</summary>
-    public static int[] ScalarIndexOfColumn(Irreps irreps)
-    {
-        var cols = new List<int>();
-        int scalar = 0;
-        foreach (MulIrrep b in irreps)
-            for (int u = 0; u < b.Mul; u++)
-                if (b.Ir.L == 0) cols.Add(scalar++);
-                else cols.AddRange(Enumerable.Repeat(-1, b.Ir.Dim));
+        {
+            for (int i = 0; i < b.Ir.Dim; i++)
+                for (int u = 0; u < b.Mul; u++) cols.Add(first + u);
+            first += b.Mul;
+        }
         return cols.ToArray();
     }
 

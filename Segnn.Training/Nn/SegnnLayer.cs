@@ -21,10 +21,10 @@ public sealed class SegnnLayer : nn.Module
 
     public SegnnLayer(string name, Irreps hidden, Irreps attributes, Irreps edgeScalars, NormKind norm, ScalarType dtype) : base(name)
     {
-        Irreps messageInput = (hidden + hidden + edgeScalars).Simplify();
+        Irreps messageInput = ConcatenatedIrreps(hidden + hidden + edgeScalars);
         _message1 = new TensorProductLayer("message_layer_1", messageInput, attributes, hidden, gated: true, dtype);
         _message2 = new TensorProductLayer("message_layer_2", hidden, attributes, hidden, gated: true, dtype);
-        _update1 = new TensorProductLayer("update_layer_1", (hidden + hidden).Simplify(), attributes, hidden, gated: true, dtype);
+        _update1 = new TensorProductLayer("update_layer_1", ConcatenatedIrreps(hidden + hidden), attributes, hidden, gated: true, dtype);
         _update2 = new TensorProductLayer("update_layer_2", hidden, attributes, hidden, gated: false, dtype);
         register_module("message_layer_1", _message1);
         register_module("message_layer_2", _message2);
@@ -42,6 +42,18 @@ public sealed class SegnnLayer : nn.Module
             register_module("feature_norm", _featureBatchNorm);
             register_module("message_norm", _messageBatchNorm);
         }
+    }
+
+    /// <summary>
+    /// The reference simplifies concatenated irreps (it fixes the weight layout); concatenating ir_mul blocks is only that
+    /// vector when no two blocks of l > 0 were merged, which holds for every SEGNN configuration (hidden irreps start with 0e).
+    /// </summary>
+    internal static Irreps ConcatenatedIrreps(Irreps concatenated)
+    {
+        Irreps simplified = concatenated.Simplify();
+        if (!Layout.ConcatenationMatches(concatenated, simplified))
+            throw new NotSupportedException($"concatenating {concatenated} merges non-scalar blocks; hidden irreps must start with a 0e block");
+        return simplified;
     }
 
     public T Forward<T>(IOps<T> ops, T features, SegnnInputs<T> g, T nodeAttributes) where T : class
@@ -78,7 +90,7 @@ public sealed class SeConvLayer : nn.Module
 
     public SeConvLayer(string name, Irreps hidden, Irreps attributes, Irreps edgeScalars, bool nonlinear, NormKind norm, ScalarType dtype) : base(name)
     {
-        Irreps messageInput = (hidden + hidden + edgeScalars).Simplify();
+        Irreps messageInput = SegnnLayer.ConcatenatedIrreps(hidden + hidden + edgeScalars);
         _gate = new Gate(hidden);
         if (nonlinear)
         {

@@ -25,6 +25,8 @@ public sealed class SegnnModel : nn.Module
         ScalarType dtype = config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
         Irreps hidden = config.Hidden, attributes = config.Attributes, output = config.Output;
         Hidden = hidden;
+        _inputToIrMul = Layout.MulIrToIrMul(config.Input);
+        _outputToMulIr = Layout.IrMulToMulIr(output);
 
         _embedding = new TensorProductLayer("embedding_layer", config.Input, attributes, hidden, gated: false, dtype);
         register_module("embedding_layer", _embedding);
@@ -61,6 +63,9 @@ public sealed class SegnnModel : nn.Module
     public ModelConfig Config { get; }
     public Irreps Hidden { get; }
 
+    private readonly int[] _inputToIrMul;
+    private readonly int[] _outputToMulIr;
+
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     /// <summary>Raw network output: [nodes, output.Dim] for a node task, [graphs, output.Dim] for a graph task.</summary>
@@ -70,7 +75,9 @@ public sealed class SegnnModel : nn.Module
         T nodeAttributes = Config.Attributes.Dim == 1
             ? ops.OnesColumn(g.NodeAttributes)
             : ops.Concat([ops.OnesColumn(g.NodeAttributes), ops.Slice(g.NodeAttributes, 1, Config.Attributes.Dim - 1)]);
-        T x = _embedding.Forward(ops, g.NodeFeatures, nodeAttributes);
+        // the network works on ir_mul blocks (see Layout); inputs and outputs keep e3nn's mul_ir
+        T input = Layout.IsTrivial(Config.Input) ? g.NodeFeatures : ops.GatherColumns(g.NodeFeatures, _inputToIrMul);
+        T x = _embedding.Forward(ops, input, nodeAttributes);
         foreach (nn.Module layer in _layers)
         {
             x = layer switch
@@ -82,9 +89,12 @@ public sealed class SegnnModel : nn.Module
         }
         x = _prePool1.Forward(ops, x, nodeAttributes);
         x = _prePool2.Forward(ops, x, nodeAttributes);
-        if (!Config.GraphOutput) return x;
-        x = Config.Pool == "avg" ? g.Graphs.Mean(ops, x) : g.Graphs.Sum(ops, x);
-        x = _postPool1!.Forward<T>(ops, x, null);
-        return _postPool2!.Forward<T>(ops, x, null);
+        if (Config.GraphOutput)
+        {
+            x = Config.Pool == "avg" ? g.Graphs.Mean(ops, x) : g.Graphs.Sum(ops, x);
+            x = _postPool1!.Forward<T>(ops, x, null);
+            x = _postPool2!.Forward<T>(ops, x, null);
+        }
+        return Layout.IsTrivial(Config.Output) ? x : ops.GatherColumns(x, _outputToMulIr);
     }
 }

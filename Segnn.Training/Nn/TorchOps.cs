@@ -61,7 +61,7 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
 
     public Tensor ReshapeRows(Tensor x, params long[] trailing) => x.reshape([x.shape[0], .. trailing]);
     public Tensor AsRow(Tensor vector) => vector.unsqueeze(0);
-    public Tensor SumLastAxis(Tensor x) => x.sum(-1, keepdim: true);
+    public Tensor SumAxis(Tensor x, int axis) => x.sum(axis, keepdim: true);
     public Tensor MeanRows(Tensor x) => x.mean([0], keepdim: true);
     public Tensor OnesColumn(Tensor like) => ones([like.shape[0], 1], DType, Device);
     public Tensor Rows(Tensor x, Tensor index) => x.index_select(0, index);

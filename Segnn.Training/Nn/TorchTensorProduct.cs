@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace Segnn.Nn;
 
 /// <summary>
-/// Executes a <see cref="TensorProductDescriptor"/> on TorchSharp tensors following its <see cref="TwoStagePlan"/>:
-/// per input irrep the attribute is contracted with the stacked Clebsch–Gordan blocks and the input, then ONE matrix
-/// multiply per output block. Holds the plan's constants as tensors of one precision and device.
+/// Executes a <see cref="TensorProductDescriptor"/> on TorchSharp tensors (ir_mul features) following its
+/// <see cref="TwoStagePlan"/>: per input irrep the attribute is contracted with the stacked Clebsch–Gordan blocks and the
+/// input, then ONE matrix multiply per output block. Holds the plan's constants as tensors of one precision and device.
 /// </summary>
 internal sealed class TorchTensorProduct : IDisposable
 {
@@ -27,7 +27,7 @@ internal sealed class TorchTensorProduct : IDisposable
             TwoStagePlan.Group group = _plan.Groups[g];
             _linear[g] = _plan.IsLinear(group);
             if (descriptor.HasInput2)
-                _coefficients[g] = tensor(group.Coefficients, [descriptor.Input2.Dim, group.Ir.Dim * group.K], dtype, device).DetachFromDisposeScope();
+                _coefficients[g] = tensor(group.Coefficients, [descriptor.Input2.Dim, group.K * group.Ir.Dim], dtype, device).DetachFromDisposeScope();
             else if (!_linear[g])
                 throw new InvalidOperationException($"tensor product {descriptor}: expected identity coefficients for a linear path");
         }
@@ -47,28 +47,24 @@ internal sealed class TorchTensorProduct : IDisposable
         if (weight.shape.Length != 1 || weight.shape[0] != d.WeightCount)
             throw new ArgumentException($"tensor product {d}: expected {d.WeightCount} weights, got [{string.Join(", ", weight.shape)}]");
 
-        // stage 1: T_g[z, k, u] per input irrep g
+        // stage 1: T_g [z, k, u] per input irrep g; features are ir_mul, so a block is the view [rows, 2l+1, mul]
         var t = new Tensor[_plan.Groups.Count];
         for (int g = 0; g < t.Length; g++)
         {
             TwoStagePlan.Group group = _plan.Groups[g];
             int dim = group.Ir.Dim;
-            // blocks of one irrep side by side: narrow + cat (its backward is a cheap narrow; a column gather's is a scatter)
-            Tensor xg = (group.Contiguous
-                ? x.narrow(1, group.Offset, group.Mul * dim)
-                : cat(group.Blocks.Select(blk => x.narrow(1, d.Input1.Offset(blk), d.Input1[blk].Dim)).ToArray(), 1)).view(rows, group.Mul, dim);
+            Tensor xg = group.Contiguous
+                ? x.narrow(1, group.Offset, group.Mul * dim).view(rows, dim, group.Mul)
+                : cat(group.Blocks.Select(blk => x.narrow(1, d.Input1.Offset(blk), d.Input1[blk].Dim).view(rows, dim, d.Input1[blk].Mul)).ToArray(), 2);
             if (_linear[g])
             {
-                Tensor xt = xg.transpose(1, 2);
-                t[g] = group.Channels.Count == 1 ? xt : cat(Enumerable.Repeat(xt, group.Channels.Count).ToArray(), 1);
+                t[g] = group.Channels.Count == 1 ? xg : cat(Enumerable.Repeat(xg, group.Channels.Count).ToArray(), 1);
                 continue;
             }
-            Tensor m = y!.matmul(_coefficients[g]!).view(rows, dim, group.K);
-            // Σ_i M[z,i,k]·x[z,u,i]: a batched matmul over rows ([K, 2l+1]·[2l+1, U] each). Measured on the N-body message
-            // (2,000 edges, forward + backward): 1.5 ms, against 2.7–4.0 ms for broadcast multiply-and-sum variants
-            t[g] = dim == 1
-                ? m.transpose(1, 2) * xg.transpose(1, 2)
-                : m.transpose(1, 2).bmm(xg.transpose(1, 2));
+            Tensor m = y!.matmul(_coefficients[g]!).view(rows, group.K, dim);
+            // one batched matmul [K, 2l+1]·[2l+1, U] per row; for scalars an outer product. Measured on the N-body
+            // message (2,000 edges, forward + backward): 1.5 ms, against 2.7–4.0 ms for broadcast multiply-and-sum variants
+            t[g] = dim == 1 ? m * xg : m.bmm(xg);
         }
 
         // T's channels as separate views: split's backward is one cat, where a narrow per channel would allocate and
@@ -96,8 +92,8 @@ internal sealed class TorchTensorProduct : IDisposable
                     ? channels[ob.Parts[0].Group][ChannelIndex(ob.Parts[0].Group, ob.Parts[0].Channel)]
                     : cat(ob.Parts.Select(part => channels[part.Group][ChannelIndex(part.Group, part.Channel)]).ToArray(), 2);
                 Tensor w = weight.index_select(0, _weightIndex[o]!).view(ob.Rows, ob.Mul);
-                Tensor r = a.reshape(rows * ob.Dim, ob.Rows).mm(w); // [rows·(2l+1), w]
-                result = ob.Dim == 1 ? r : r.view(rows, ob.Dim, ob.Mul).transpose(1, 2).reshape(rows, ob.Mul * ob.Dim);
+                // [rows·(2l+1), Σu]·[Σu, w] is the output block [rows, 2l+1, w] in ir_mul as it stands
+                result = a.reshape(rows * ob.Dim, ob.Rows).mm(w).view(rows, ob.Dim * ob.Mul);
             }
             if (ob.BiasOffset >= 0 && bias is not null)
                 result = result + bias.narrow(0, ob.BiasOffset, ob.Mul);

@@ -4,13 +4,15 @@ namespace Segnn.O3;
 
 /// <summary>
 /// How to compute a <see cref="TensorProductDescriptor"/> in two stages, as plain data for any backend (TorchSharp in
-/// training, ONNX in export):
+/// training, ONNX in export). Features are in the ir_mul layout (<see cref="Layout"/>): a block is [Z, 2l+1, mul].
 /// <list type="number">
-/// <item>per input irrep (all blocks of x with that irrep, grouped): M = y·C with every channel's Clebsch–Gordan block
-/// stacked in C [dim(y), (2l+1)·K], then T[z,k,u] = Σ_i M[z,i,k]·x[z,u,i];</item>
-/// <item>per output block: slices of the T's stacked along u, then ONE matrix multiply with the weights of all paths into
-/// the block, [Z·(2l+1), Σu] × [Σu, w].</item>
+/// <item>per input irrep (all blocks of x with that irrep side by side: X [Z, 2l+1, U]): M = y·C with every channel's
+/// Clebsch–Gordan block stacked in C [dim(y), K·(2l+1)], viewed [Z, K, 2l+1], then T = M·X [Z, K, U] (one batched
+/// matrix multiply);</item>
+/// <item>per output block: slices of the T's side by side, [Z, 2l+1, Σu], then ONE matrix multiply with the weights of
+/// all paths into the block, [Z·(2l+1), Σu] × [Σu, w], which is the output block [Z, 2l+1, w] as it stands.</item>
 /// </list>
+/// No step transposes anything.
 /// </summary>
 /// <remarks>
 /// A channel is one (second-operand block, copy v, output block) of a group. Every input block of one irrep has the same
@@ -22,6 +24,7 @@ public sealed class TwoStagePlan
 {
     private static readonly ConditionalWeakTable<TensorProductDescriptor, TwoStagePlan> Cache = new();
 
+    /// <summary>One channel; <c>YOffset</c> is the ir_mul column of its copy's first component in y (components step by the block's multiplicity).</summary>
     public sealed record Channel(int In2, int V, int Out, int L2, int LOut, int YOffset, int KOffset);
 
     public sealed class Group
@@ -45,7 +48,7 @@ public sealed class TwoStagePlan
         /// <summary>Σ over channels of 2l_out+1.</summary>
         public int K { get; }
 
-        /// <summary>Columns of x (mul_ir) of the group's blocks, concatenated: [Mul·(2l+1)].</summary>
+        /// <summary>Columns of x (ir_mul) of the group's blocks, block after block.</summary>
         public int[] Columns { get; }
 
         /// <summary>True when the group is one block (its columns are the contiguous range at <see cref="Offset"/>).</summary>
@@ -54,7 +57,7 @@ public sealed class TwoStagePlan
         public int Offset { get; }
         public IReadOnlyList<Channel> Channels { get; }
 
-        /// <summary>C [dim(y), (2l+1)·K] row-major: C[j, i·K + k].</summary>
+        /// <summary>C [dim(y), K·(2l+1)] row-major: C[j, k·(2l+1) + i], rows in y's ir_mul order.</summary>
         public double[] Coefficients { get; }
     }
 
@@ -102,7 +105,7 @@ public sealed class TwoStagePlan
             foreach (TensorProductPath p in paths)
                 for (int v = 0; v < p.Mul2; v++)
                 {
-                    channels.Add(new Channel(p.In2, v, p.Out, p.L2, p.LOut, d.Input2.Offset(p.In2) + v * (2 * p.L2 + 1), k));
+                    channels.Add(new Channel(p.In2, v, p.Out, p.L2, p.LOut, d.Input2.Offset(p.In2) + v, k));
                     k += 2 * p.LOut + 1;
                 }
             var c = new double[d.Input2.Dim * ir.Dim * k];
@@ -110,12 +113,13 @@ public sealed class TwoStagePlan
             {
                 double[] cp = d.Coefficients(paths.First(q => q.In2 == ch.In2 && q.Out == ch.Out));
                 int n2 = 2 * ch.L2 + 1, n3 = 2 * ch.LOut + 1;
+                int mul2 = d.Input2[ch.In2].Mul;
                 for (int i = 0; i < ir.Dim; i++)
                     for (int j = 0; j < n2; j++)
                         for (int kk = 0; kk < n3; kk++)
-                            c[(ch.YOffset + j) * ir.Dim * k + i * k + ch.KOffset + kk] = cp[(i * n2 + j) * n3 + kk];
+                            c[(ch.YOffset + j * mul2) * ir.Dim * k + (ch.KOffset + kk) * ir.Dim + i] = cp[(i * n2 + j) * n3 + kk];
             }
-            int[] columns = blocks.SelectMany(b => Enumerable.Range(in1.Offset(b), in1[b].Dim)).ToArray();
+            int[] columns = blocks.SelectMany(b => Enumerable.Range(in1.Offset(b), in1[b].Dim)).ToArray(); // each block whole, [2l+1, mul]
             groups.Add(new Group(ir, blocks, blocks.Sum(b => in1[b].Mul), k, columns, in1.Offset(blocks[0]), channels, c));
         }
         Groups = groups;
@@ -158,11 +162,11 @@ public sealed class TwoStagePlan
     public bool IsLinear(Group group)
     {
         if (Descriptor.HasInput2) return false;
-        int dim = group.Ir.Dim, k = group.K;
+        int dim = group.Ir.Dim;
         foreach (Channel ch in group.Channels)
             for (int i = 0; i < dim; i++)
                 for (int kk = 0; kk < dim; kk++)
-                    if (Math.Abs(group.Coefficients[i * k + ch.KOffset + kk] - (i == kk ? 1 : 0)) > 1e-12) return false;
+                    if (Math.Abs(group.Coefficients[(ch.KOffset + kk) * dim + i] - (i == kk ? 1 : 0)) > 1e-12) return false;
         return true;
     }
 
@@ -175,8 +179,9 @@ public sealed class TwoStagePlan
     }
 
     /// <summary>
-    /// The dense bilinear form: out = vec(x ⊗ y)·B with B [dim(x)·dim(y), dim(out)] (B[i·dim(y)+j, o]), all paths and weights
-    /// folded in. 85–96 % zeros for SEGNN's configurations; the alternative lowering for tiny configurations and GPUs.
+    /// The dense bilinear form: out = vec(x ⊗ y)·B with B [dim(x)·dim(y), dim(out)] (B[i·dim(y)+j, o], ir_mul indices), all
+    /// paths and weights folded in. 85–96 % zeros for SEGNN's configurations; the alternative lowering for tiny
+    /// configurations and GPUs.
     /// </summary>
     public static float[] DenseBilinear(TensorProductDescriptor d, ReadOnlySpan<float> weights)
     {
@@ -186,7 +191,6 @@ public sealed class TwoStagePlan
         {
             double[] c = d.Coefficients(p);
             int n1 = 2 * p.L1 + 1, n2 = 2 * p.L2 + 1, n3 = 2 * p.LOut + 1;
-            int o1 = d.Input1.Offset(p.In1), o2 = d.Input2.Offset(p.In2), oo = d.Output.Offset(p.Out);
             for (int u = 0; u < p.Mul1; u++)
                 for (int v = 0; v < p.Mul2; v++)
                     for (int w = 0; w < p.MulOut; w++)
@@ -198,8 +202,8 @@ public sealed class TwoStagePlan
                                 {
                                     double cijk = c[(i * n2 + j) * n3 + k];
                                     if (cijk == 0) continue;
-                                    int row = (o1 + u * n1 + i) * d2 + o2 + v * n2 + j;
-                                    b[row * dOut + oo + w * n3 + k] += (float)(weight * cijk);
+                                    int row = Layout.IrMulIndex(d.Input1, p.In1, u, i) * d2 + Layout.IrMulIndex(d.Input2, p.In2, v, j);
+                                    b[row * dOut + Layout.IrMulIndex(d.Output, p.Out, w, k)] += (float)(weight * cijk);
                                 }
                     }
         }

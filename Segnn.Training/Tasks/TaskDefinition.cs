@@ -47,7 +47,7 @@ public sealed class NBodyTask(ModelConfig config) : TaskDefinition(config)
             SphericalHarmonicsOp.Evaluate(ops, velocities, Config.LMaxAttributes, Config.ShNorm));
 
         T centre = Config.Centering == "reference"
-            ? ops.Scale(ops.SumLastAxis(g.Positions), 1.0 / 3.0) // the reference's per-particle coordinate mean, broadcast over x, y, z
+            ? ops.Scale(ops.SumAxis(g.Positions, -1), 1.0 / 3.0) // the reference's per-particle coordinate mean, broadcast over x, y, z
             : byGraph.Broadcast(ops, byGraph.Mean(ops, g.Positions));
         T features = ops.Concat([ops.Sub(g.Positions, centre), velocities, Featurizer.Norm(ops, velocities)]);
         T edgeScalars = ops.Concat([Featurizer.Norm(ops, relative), ops.Mul(ops.Rows(charges, g.Senders), ops.Rows(charges, g.Receivers))]);

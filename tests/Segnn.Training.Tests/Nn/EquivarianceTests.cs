@@ -46,8 +46,8 @@ public sealed class EquivarianceTests
             Tensor y = TestGraphs.Random(rng, dtype, 6, in2.Dim);
             foreach (var (r, inv) in Actions(3))
             {
-                Tensor rotatedFirst = layer.Forward(ops, TestGraphs.Act(in1, r, inv, x), TestGraphs.Act(in2, r, inv, y));
-                Tensor rotatedAfter = TestGraphs.Act(hidden, r, inv, layer.Forward(ops, x, y));
+                Tensor rotatedFirst = layer.Forward(ops, TestGraphs.ActIrMul(in1, r, inv, x), TestGraphs.ActIrMul(in2, r, inv, y));
+                Tensor rotatedAfter = TestGraphs.ActIrMul(hidden, r, inv, layer.Forward(ops, x, y));
                 double err = TestGraphs.RelativeDifference(rotatedFirst, rotatedAfter);
                 Assert.IsLessThan(tolerance, err, $"gated={gated} inversion={inv}: {err:E2}");
             }
@@ -76,12 +76,12 @@ public sealed class EquivarianceTests
         var batchNorm = new BatchNorm("b", hidden, dtype);
         foreach (var (r, inv) in Actions(6))
         {
-            Tensor xr = TestGraphs.Act(hidden, r, inv, x);
-            Assert.IsLessThan(tolerance, TestGraphs.RelativeDifference(instance.Forward(ops, xr, graphs), TestGraphs.Act(hidden, r, inv, instance.Forward(ops, x, graphs))), "instance norm");
+            Tensor xr = TestGraphs.ActIrMul(hidden, r, inv, x);
+            Assert.IsLessThan(tolerance, TestGraphs.RelativeDifference(instance.Forward(ops, xr, graphs), TestGraphs.ActIrMul(hidden, r, inv, instance.Forward(ops, x, graphs))), "instance norm");
             batchNorm.train();
-            Assert.IsLessThan(tolerance, TestGraphs.RelativeDifference(batchNorm.Forward(ops, xr), TestGraphs.Act(hidden, r, inv, batchNorm.Forward(ops, x))), "batch norm (training)");
+            Assert.IsLessThan(tolerance, TestGraphs.RelativeDifference(batchNorm.Forward(ops, xr), TestGraphs.ActIrMul(hidden, r, inv, batchNorm.Forward(ops, x))), "batch norm (training)");
             batchNorm.eval();
-            Assert.IsLessThan(tolerance, TestGraphs.RelativeDifference(batchNorm.Forward(ops, xr), TestGraphs.Act(hidden, r, inv, batchNorm.Forward(ops, x))), "batch norm (running statistics)");
+            Assert.IsLessThan(tolerance, TestGraphs.RelativeDifference(batchNorm.Forward(ops, xr), TestGraphs.ActIrMul(hidden, r, inv, batchNorm.Forward(ops, x))), "batch norm (running statistics)");
         }
     }
 

@@ -55,7 +55,9 @@ public sealed class TensorProductTests
         Tensor x = TestGraphs.Random(rng, ScalarType.Float64, rows, d.Input1.Dim);
         Tensor? y = in2 is null ? null : TestGraphs.Random(rng, ScalarType.Float64, rows, d.Input2.Dim);
         using var ops = new TorchOps(ScalarType.Float64);
-        double[] actual = layer.Forward(ops, x, y).data<double>().ToArray();
+        // the layer works in the ir_mul layout; the brute force below indexes e3nn's mul_ir
+        Tensor? yIr = y is null ? null : TestGraphs.ToIrMul(d.Input2, y);
+        double[] actual = TestGraphs.ToMulIr(d.Output, layer.Forward(ops, TestGraphs.ToIrMul(d.Input1, x), yIr)).data<double>().ToArray();
         double[] xs = x.data<double>().ToArray(), ys = y?.data<double>().ToArray() ?? Enumerable.Repeat(1.0, rows).ToArray();
         double[] w = layer.Weight.data<double>().ToArray(), b = layer.Biases?.data<double>().ToArray() ?? [];
         for (int r = 0; r < rows; r++)

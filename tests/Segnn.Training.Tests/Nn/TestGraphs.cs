@@ -17,6 +17,16 @@ internal static class TestGraphs
         return x.matmul(m.t());
     }
 
+    /// <summary>e3nn's mul_ir layout → the network's ir_mul layout (columns permuted).</summary>
+    public static Tensor ToIrMul(Irreps irreps, Tensor x) =>
+        x.index_select(1, tensor(Layout.MulIrToIrMul(irreps).Select(c => (long)c).ToArray(), ScalarType.Int64));
+
+    public static Tensor ToMulIr(Irreps irreps, Tensor x) =>
+        x.index_select(1, tensor(Layout.IrMulToMulIr(irreps).Select(c => (long)c).ToArray(), ScalarType.Int64));
+
+    /// <summary><see cref="Act"/> for features in the network's ir_mul layout.</summary>
+    public static Tensor ActIrMul(Irreps irreps, Rotation r, bool inversion, Tensor x) => ToIrMul(irreps, Act(irreps, r, inversion, ToMulIr(irreps, x)));
+
     public static double RelativeDifference(Tensor a, Tensor b)
     {
         double num = (a - b).abs().max().to_type(ScalarType.Float64).item<double>();

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using Segnn.Runtime;
+using Segnn.Runtime.Inputs;
+
+// Segnn GPU check: every model in --models runs on CUDA (TF32 off) and on the CPU; outputs must agree; timings printed.
+// Exit codes: 0 all agree on CUDA; 1 a mismatch; 2 CUDA unavailable (unless --allow-cpu, used to test this program on a CPU machine).
+string models = ArgOrDefault("--models", Path.Combine(AppContext.BaseDirectory, "models"))!;
+string? xyz = ArgOrDefault("--qm9-xyz", null);
+bool allowCpu = args.Contains("--allow-cpu");
+double tolerance = double.Parse(ArgOrDefault("--tolerance", "1e-4")!, CultureInfo.InvariantCulture);
+int failures = 0;
+
+var files = Directory.Exists(models) ? Directory.GetFiles(models, "*.onnx").Order().ToArray() : [];
+if (files.Length == 0)
+{
+    Console.Error.WriteLine($"gpu-check: no .onnx models in {models}");
+    return 1;
+}
+foreach (string file in files)
+{
+    using SegnnSession cpu = SegnnSession.Load(file, new SessionSettings { Device = ExecutionDevice.Cpu });
+    using SegnnSession gpu = SegnnSession.Load(file, new SessionSettings { Device = ExecutionDevice.Cuda, AllowTf32 = false });
+    if (gpu.ExecutionProvider != "CUDA")
+    {
+        Console.Error.WriteLine($"gpu-check: {gpu.ProviderNote}");
+        if (!allowCpu) return 2;
+    }
+    Func<IReadOnlyList<SystemPrediction>> runCpu, runGpu;
+    string batch;
+    if (cpu.Metadata.Task == "nbody")
+    {
+        ParticleSystem[] systems = NBodySystems(100);
+        (runCpu, runGpu, batch) = (() => cpu.Predict(systems), () => gpu.Predict(systems), "100 five-particle systems");
+    }
+    else
+    {
+        Molecule[] molecules = xyz is null ? ChainMolecules(128, cpu.Metadata.Elements ?? [1, 6, 7, 8]) : XyzReader.ReadFile(xyz).Take(128).Select(Molecule.FromFrame).ToArray();
+        var options = new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue };
+        (runCpu, runGpu, batch) = (() => cpu.Predict(molecules, options), () => gpu.Predict(molecules, options), $"{molecules.Length} molecules, {molecules.Sum(m => m.AtomCount)} atoms");
+    }
+    var a = runCpu();
+    var b = runGpu();
+    double worst = 0;
+    for (int i = 0; i < a.Count; i++)
+        foreach (var (name, values) in a[i].Outputs)
+            for (int k = 0; k < values.Length; k++)
+                worst = Math.Max(worst, Math.Abs(values[k] - b[i].Outputs[name][k]) / Math.Max(1, Math.Abs(values[k])));
+    double cpuMs = Median(runCpu), gpuMs = Median(runGpu);
+    bool ok = worst <= tolerance;
+    failures += ok ? 0 : 1;
+    Console.WriteLine($"{Path.GetFileName(file)} ({cpu.Metadata.Task}, {batch}): {gpu.ExecutionProvider} vs CPU max rel diff {worst:E2} {(ok ? "OK" : "MISMATCH")}; " +
+                      $"median {gpu.ExecutionProvider} {gpuMs:F2} ms, CPU {cpuMs:F2} ms per batch");
+}
+return failures == 0 ? 0 : 1;
+
+string? ArgOrDefault(string name, string? fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+static double Median(Func<IReadOnlyList<SystemPrediction>> run)
+{
+    run();
+    var times = new List<double>();
+    for (int i = 0; i < 20; i++)
+    {
+        long start = Stopwatch.GetTimestamp();
+        run();
+        times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+    times.Sort();
+    return times[times.Count / 2];
+}
+
+static ParticleSystem[] NBodySystems(int count)
+{
+    var rng = new Random(1);
+    double[] Values(int n, double s) => Enumerable.Range(0, n).Select(_ => s * (2 * rng.NextDouble() - 1)).ToArray();
+    return Enumerable.Range(0, count).Select(i => new ParticleSystem($"s{i}", Values(15, 2), Values(15, 0.5), Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray())).ToArray();
+}
+
+// molecule-like chains (1.4 Å steps) when no QM9 file is given: the check needs no data files
+static Molecule[] ChainMolecules(int count, IReadOnlyList<int> elements)
+{
+    var rng = new Random(2);
+    return Enumerable.Range(0, count).Select(i =>
+    {
+        int n = 18;
+        var p = new double[3 * n];
+        for (int a = 1; a < n; a++)
+        {
+            double x = rng.NextDouble() - 0.5, y = rng.NextDouble() - 0.5, z = rng.NextDouble() - 0.5, r = Math.Sqrt(x * x + y * y + z * z) + 1e-9;
+            p[3 * a] = p[3 * a - 3] + 1.4 * x / r;
+            p[3 * a + 1] = p[3 * a - 2] + 1.4 * y / r;
+            p[3 * a + 2] = p[3 * a - 1] + 1.4 * z / r;
+        }
+        return new Molecule($"m{i}", Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Count)]).ToArray(), p);
+    }).ToArray();
+}
