@@ -228,14 +228,15 @@ internal static class TaskSetup
     }
 
     /// <summary>
-    /// Labelled molecules split by the standard QM9 split (the split folder beside the data, restricted to the molecules
-    /// present); files without QM9 ids (e.g. standard-100) are split 80/10/10 in file order.
+    /// Labelled molecules split by the standard QM9 split (the <c>split</c> folder beside the data, or $SEGNN_QM9_SPLIT;
+    /// restricted to the molecules present); files without QM9 ids (e.g. standard-100) are split 80/10/10 in file order.
     /// </summary>
     private static (List<LabelledMolecule> Train, List<LabelledMolecule> Valid, List<LabelledMolecule> Test, Dictionary<string, string> Description) MoleculeSplits(string task, string dataDir)
     {
         List<LabelledMolecule> all = (task == "qm9-mp2" ? Qm9.ReadMp2(dataDir) : Qm9.ReadStandard(dataDir)).ToList();
         if (all.Count == 0) throw new InvalidDataException($"{dataDir}: no molecules found");
-        string splitDir = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir.TrimEnd('/')))!, "split");
+        string splitDir = Environment.GetEnvironmentVariable("SEGNN_QM9_SPLIT") is { Length: > 0 } custom ? custom
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir.TrimEnd('/')))!, "split");
         var description = new Dictionary<string, string> { ["dataset"] = Path.GetFullPath(dataDir), ["molecules"] = all.Count.ToString(CultureInfo.InvariantCulture) };
         if (all.All(m => m.GdbId > 0) && Directory.Exists(splitDir))
         {
