@@ -86,8 +86,14 @@ public static class Trainer
             (train as IEpochAware)?.SetEpoch(epoch);
             double lossSum = 0;
             long steps = state.Steps;
-            for (int s = 0; s < stepsPerEpoch; s++)
+            for (int s = 0; s < stepsPerEpoch && !stopped; s++)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // the partial epoch is dropped: the last checkpoint is the end of the previous one
+                    stopped = true;
+                    break;
+                }
                 int take = Math.Min(options.BatchSize, trainCount - s * options.BatchSize);
                 var (batch, targets) = train.Get(new ArraySegment<int>(order, s * options.BatchSize, take));
                 using var scope = NewDisposeScope();
@@ -105,6 +111,7 @@ public static class Trainer
                 progress.Step(epoch, s, l);
             }
 
+            if (stopped) break;
             bool validate = (epoch + 1) % options.ValidateEvery == 0 || epoch + 1 == options.Epochs;
             double? val = null, tst = null;
             bool improved = false;
