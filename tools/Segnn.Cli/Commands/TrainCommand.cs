@@ -38,11 +38,12 @@ internal static class TrainCommand
         var lmaxHidden = new Option<int?>("--lmax-hidden") { Description = "highest degree of hidden features" };
         var lmaxAttr = new Option<int?>("--lmax-attr") { Description = "highest degree of the attributes" };
         var norm = new Option<string?>("--norm") { Description = "none | instance | batch" };
+        var pool = new Option<string?>("--pool") { Description = "graph pooling: avg | sum (sum suits extensive targets such as energies)" };
         var trainFrames = new Option<string?>("--train-frames") { Description = "nbody: draw each epoch's input frame from FIRST:LAST of the same training trajectories (default: the paper's frame 30)" };
         var cmd = new Command("train", "Train a SEGNN model")
         {
             task, data, output, resume, epochs, batch, lr, wd, schedule, warmup, validateEvery, seed, threads, maxTrain, timeLimit, config, hidden, layers, centering,
-            targets, lmaxHidden, lmaxAttr, norm, trainFrames,
+            targets, lmaxHidden, lmaxAttr, norm, trainFrames, pool,
         };
         cmd.SetAction((r, ct) =>
         {
@@ -54,6 +55,7 @@ internal static class TrainCommand
             if (r.GetValue(lmaxHidden) is int lh) model = model with { LMaxHidden = lh, HiddenIrreps = null };
             if (r.GetValue(lmaxAttr) is int la) model = model with { LMaxAttributes = la, HiddenIrreps = null };
             if (r.GetValue(norm) is string nm) model = model with { Norm = nm };
+            if (r.GetValue(pool) is string pl) model = model with { Pool = pl };
             string[]? targetNames = r.GetValue(targets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             TrainingOptions defaults = TaskSetup.DefaultOptions(taskName);
             var options = defaults with
