@@ -178,8 +178,14 @@ public sealed record TargetSpec
     public string Irreps { get; init; } = "1x0e";
     public string Unit { get; init; } = "";
 
-    /// <summary>Prediction = raw·Scale + Mean (scalars only; vectors are scaled, never shifted).</summary>
+    /// <summary>Prediction = raw·Scale + Mean (+ Σ atom references) for scalars; vectors are scaled, never shifted.</summary>
     public double Mean { get; init; }
 
     public double Scale { get; init; } = 1.0;
+
+    /// <summary>
+    /// Per-element contributions (aligned with <see cref="ModelConfig.Elements"/>) summed over a molecule's atoms and added
+    /// to an extensive scalar target, so the network learns only the residual of the composition fit.
+    /// </summary>
+    public double[]? AtomReferences { get; init; }
 }

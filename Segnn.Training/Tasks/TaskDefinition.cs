@@ -89,8 +89,23 @@ public sealed class MoleculeTask(ModelConfig config) : TaskDefinition(config)
                     shift.Add(b.Ir.L == 0 ? t.Mean : 0.0);
                 }
         }
-        if (scale.All(s => s == 1) && shift.All(s => s == 0)) return networkOutput;
-        T scaled = ops.Mul(networkOutput, ops.Constant(scale.ToArray(), 1, scale.Count));
-        return shift.All(s => s == 0) ? scaled : ops.Add(scaled, ops.Constant(shift.ToArray(), 1, shift.Count));
+        T result = networkOutput;
+        if (!scale.All(s => s == 1)) result = ops.Mul(result, ops.Constant(scale.ToArray(), 1, scale.Count));
+        if (!shift.All(s => s == 0)) result = ops.Add(result, ops.Constant(shift.ToArray(), 1, shift.Count));
+        if (Config.Targets.All(t => t.AtomReferences is null)) return result;
+
+        // Σ over each molecule's atoms of the per-element references: one-hot · references, summed per graph
+        T features = graph.NodeFeatures ?? throw new ArgumentException("the molecule task needs one-hot node features");
+        Segmentation<T> byGraph = Featurizer.ByGraph(ops, graph);
+        var columns = new List<T>();
+        foreach (TargetSpec t in Config.Targets)
+        {
+            int width = O3.Irreps.Parse(t.Irreps).Dim;
+            if (t.AtomReferences is { } refs && width == 1)
+                columns.Add(byGraph.Sum(ops, ops.SumAxis(ops.Mul(features, ops.Constant(refs, 1, refs.Length)), -1)));
+            else
+                for (int k = 0; k < width; k++) columns.Add(ops.Scale(ops.OnesColumn(result), 0));
+        }
+        return ops.Add(result, ops.Concat(columns));
     }
 }

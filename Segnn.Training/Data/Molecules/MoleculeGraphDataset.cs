@@ -55,7 +55,7 @@ public static class TargetStatistics
     /// One <see cref="TargetSpec"/> per target with Mean and Scale set: scalars (y − mean)/MAD; vectors are scaled only,
     /// by the mean absolute component (a shift would break equivariance).
     /// </summary>
-    public static TargetSpec[] Standardise(IReadOnlyList<LabelledMolecule> train, IReadOnlyList<MoleculeTarget> targets)
+    public static TargetSpec[] Standardise(IReadOnlyList<LabelledMolecule> train, IReadOnlyList<MoleculeTarget> targets, int[]? elements = null)
     {
         if (train.Count == 0) throw new InvalidOperationException("cannot standardise targets on an empty training set");
         return targets.Select(t =>
@@ -65,9 +65,17 @@ public static class TargetStatistics
                 double scale = train.SelectMany(m => m.Vectors[t.Name]).Average(Math.Abs);
                 return new TargetSpec { Name = t.Name, Irreps = "1x1o", Unit = t.Unit, Mean = 0, Scale = scale > 0 ? scale : 1 };
             }
+            double[]? references = null;
             double[] y = train.Select(m => m.Scalars[t.Name]).ToArray();
+            if (t.Extensive && elements is not null)
+            {
+                // standardise the residual of the composition fit; its intercept ends up in the mean
+                CompositionBaseline fit = CompositionBaseline.Fit(train, t.Name, elements);
+                references = fit.Weights.Take(elements.Length).ToArray();
+                y = train.Select(m => m.Scalars[t.Name] - m.Molecule.AtomicNumbers.Sum(z => references[Array.IndexOf(elements, z)])).ToArray();
+            }
             double mean = y.Average(), mad = y.Average(v => Math.Abs(v - mean));
-            return new TargetSpec { Name = t.Name, Irreps = "1x0e", Unit = t.Unit, Mean = mean, Scale = mad > 0 ? mad : 1 };
+            return new TargetSpec { Name = t.Name, Irreps = "1x0e", Unit = t.Unit, Mean = mean, Scale = mad > 0 ? mad : 1, AtomReferences = references };
         }).ToArray();
     }
 }

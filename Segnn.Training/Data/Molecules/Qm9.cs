@@ -10,7 +10,8 @@ namespace Segnn.Data.Molecules;
 public sealed record LabelledMolecule(long GdbId, Molecule Molecule, IReadOnlyDictionary<string, double> Scalars, IReadOnlyDictionary<string, double[]> Vectors);
 
 /// <summary>One target of a molecular task: its name, how it is read and converted, and its unit.</summary>
-public sealed record MoleculeTarget(string Name, string Unit, bool IsVector);
+/// <remarks><c>Extensive</c> targets (energies) are learned as residuals of a composition fit (per-element references).</remarks>
+public sealed record MoleculeTarget(string Name, string Unit, bool IsVector, bool Extensive = false);
 
 /// <summary>
 /// QM9 conventions (segnn.md §5.1, shared/data/README.md): the twelve standard targets with their unit conversions and
@@ -26,13 +27,13 @@ public static class Qm9
     public static readonly IReadOnlyList<MoleculeTarget> StandardTargets =
     [
         new("mu", "D", false), new("alpha", "bohr^3", false), new("homo", "eV", false), new("lumo", "eV", false),
-        new("gap", "eV", false), new("r2", "bohr^2", false), new("zpve", "eV", false), new("U0", "eV", false),
-        new("U", "eV", false), new("H", "eV", false), new("G", "eV", false), new("Cv", "cal/mol/K", false),
+        new("gap", "eV", false), new("r2", "bohr^2", false), new("zpve", "eV", false), new("U0", "eV", false, true),
+        new("U", "eV", false, true), new("H", "eV", false, true), new("G", "eV", false, true), new("Cv", "cal/mol/K", false),
     ];
 
     /// <summary>The RI-MP2 labels of shared/data/qm9/mp2-10k.</summary>
     public static readonly IReadOnlyList<MoleculeTarget> Mp2Targets =
-        [new("binding_energy", "eV", false), new("homo", "eV", false), new("dipole", "e*bohr", true)];
+        [new("binding_energy", "eV", false, true), new("homo", "eV", false), new("dipole", "e*bohr", true)];
 
     /// <summary>Isolated-atom energies (Hartree) of QM9's atomref table for U0, U, H, G; subtracted to get atomisation energies.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<int, double>> AtomReferences = new Dictionary<string, IReadOnlyDictionary<int, double>>

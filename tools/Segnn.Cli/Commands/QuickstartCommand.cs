@@ -57,14 +57,16 @@ internal static class QuickstartCommand
         TrainingState state;
         string best = Path.Combine(runDir, Trainer.BestCheckpoint), last = Path.Combine(runDir, Trainer.LastCheckpoint);
         Checkpoint? previous = TryLoad(last);
-        if (previous is not null && previous.Config.ToJson() == config.ToJson() && previous.Options == options && previous.State.Epoch >= epochs && File.Exists(best))
+        bool sameRun = previous is not null && previous.Config.ToJson() == config.ToJson()
+                       && System.Text.Json.JsonSerializer.Serialize(previous.Options) == System.Text.Json.JsonSerializer.Serialize(options);
+        if (sameRun && previous!.State.Epoch >= epochs && File.Exists(best))
         {
             state = previous.State;
             trainNote = $"reused ({state.Epoch} epochs)";
         }
         else
         {
-            bool resume = previous is not null && previous.Config.ToJson() == config.ToJson() && previous.Options == options;
+            bool resume = sameRun;
             if (previous is not null && !resume) Directory.Delete(runDir, recursive: true);
             using var progress = new ConsoleTrainingProgress();
             var data = new Dictionary<string, string> { ["dataset"] = dataDir, ["seed"] = "43" };

@@ -199,8 +199,8 @@ internal static class TaskSetup
                     var chosen = names.Select(n => all.FirstOrDefault(t => t.Name == n)
                         ?? throw new ArgumentException($"unknown target '{n}' for {task} (expected {string.Join(", ", all.Select(t => t.Name))})")).ToList();
                     if (options.MaxTrainSamples > 0) train = train.Take(options.MaxTrainSamples).ToList();
-                    TargetSpec[] specs = TargetStatistics.Standardise(train, chosen);
                     int[] elements = task == "qm9-mp2" ? [1, 6, 7, 8] : [1, 6, 7, 8, 9];
+                    TargetSpec[] specs = TargetStatistics.Standardise(train, chosen, elements);
                     config = config with
                     {
                         Task = task,
