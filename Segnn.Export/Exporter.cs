@@ -21,6 +21,9 @@ public sealed record ExportOptions
     public int Opset { get; init; } = 17;
 
     public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The targets to expose as outputs (null: all); a model trained on several targets can ship a subset.</summary>
+    public IReadOnlyList<string>? Outputs { get; init; }
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public static class Exporter
         {
             if (wasTraining) model.train();
         }
-        IReadOnlyList<OutputSpec> outputs = DeclareOutputs(ops, config, prediction);
+        IReadOnlyList<OutputSpec> outputs = DeclareOutputs(ops, config, prediction, options.Outputs);
         TensorProductLowering.Run(ops, options.Lowering);
 
         var metadata = new ModelMetadata
@@ -123,8 +126,11 @@ public static class Exporter
         return (new RawGraph<SymbolicTensor>(positions, senders, receivers, batch, numNodes, numGraphs, velocities, charges, features), specs);
     }
 
-    private static IReadOnlyList<OutputSpec> DeclareOutputs(TraceOps ops, ModelConfig config, SymbolicTensor prediction)
+    private static IReadOnlyList<OutputSpec> DeclareOutputs(TraceOps ops, ModelConfig config, SymbolicTensor prediction, IReadOnlyList<string>? selected)
     {
+        foreach (string name in selected ?? [])
+            if (!config.Targets.Any(t => t.Name == name))
+                throw new ArgumentException($"--outputs: the model has no target '{name}' (it has {string.Join(", ", config.Targets.Select(t => t.Name))})");
         GraphBuilder b = ops.Builder;
         string level = config.GraphOutput ? "graph" : "node";
         string rows = config.GraphOutput ? "graphs" : "nodes";
@@ -138,6 +144,11 @@ public static class Exporter
         foreach (TargetSpec t in config.Targets)
         {
             int width = Irreps.Parse(t.Irreps).Dim;
+            if (selected is not null && !selected.Contains(t.Name))
+            {
+                offset += width;
+                continue;
+            }
             SymbolicTensor column = ops.Slice(prediction, offset, width);
             string name = Sanitize(t.Name);
             b.Output(column.Name, name, OnnxType.Float, rows, width);

@@ -49,9 +49,9 @@ public static class Parity
         IReadOnlyDictionary<string, float[]> onnx = session.Run(batch.Build());
         Dictionary<string, float[]> torchOut = TorchOutputs(model, batch);
         double max = 0;
-        foreach (var (name, expected) in torchOut)
+        foreach (var (name, actual) in onnx)
         {
-            if (!onnx.TryGetValue(name, out float[]? actual)) throw new InvalidOperationException($"the exported model has no output '{name}'");
+            if (!torchOut.TryGetValue(name, out float[]? expected)) throw new InvalidOperationException($"TorchSharp has no output '{name}'");
             if (actual.Length != expected.Length) throw new InvalidOperationException($"output '{name}': {actual.Length} values from ONNX Runtime, {expected.Length} from TorchSharp");
             for (int i = 0; i < actual.Length; i++)
                 max = Math.Max(max, double.IsFinite(actual[i]) && double.IsFinite(expected[i]) ? Math.Abs(actual[i] - expected[i]) : double.PositiveInfinity);

@@ -16,7 +16,8 @@ internal static class ExportCommand
         var output = new Option<string>("--out") { Description = "the .onnx file to write", Required = true };
         var lowering = new Option<string>("--lowering") { Description = "two-stage (default) | dense", DefaultValueFactory = _ => "two-stage" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var cmd = new Command("export", "Export a trained model to ONNX and check it against TorchSharp") { checkpoint, output, lowering, json };
+        var outputs = new Option<string?>("--outputs") { Description = "targets to expose, comma-separated (default: all)" };
+        var cmd = new Command("export", "Export a trained model to ONNX and check it against TorchSharp") { checkpoint, output, lowering, json, outputs };
         cmd.SetAction(r =>
         {
             TorchSharp.torch.set_num_threads(1);
@@ -41,7 +42,8 @@ internal static class ExportCommand
             foreach (var (k, v) in ckpt.State.BestDetails) provenance[$"metrics.{k}"] = v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
             string outPath = r.GetValue(output)!;
-            long bytes = Exporter.ExportToFile(model, outPath, new ExportOptions { Lowering = kind, Provenance = provenance });
+            string[]? selected = r.GetValue(outputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            long bytes = Exporter.ExportToFile(model, outPath, new ExportOptions { Lowering = kind, Provenance = provenance, Outputs = selected });
             using SegnnSession session = SegnnSession.Load(outPath);
             Parity.Result parity = Parity.Compare(model, session, SampleBatches.For(ckpt.Config));
             var o = new JsonObject

@@ -1,0 +1,79 @@
+using Segnn.Runtime.Inputs;
+
+namespace Segnn.Runtime.Tests;
+
+/// <summary>The models shipped in models/: they load through the runtime alone, and their vector outputs rotate with the input.</summary>
+[TestClass]
+public sealed class ShippedModelTests
+{
+    private static string Model(string name)
+    {
+        string path = Path.Combine(SharedData.RepositoryRoot ?? ".", "models", name);
+        if (!File.Exists(path)) Assert.Inconclusive($"skipped: {path} is not shipped in this checkout");
+        return path;
+    }
+
+    /// <summary>A random proper or improper orthogonal matrix (Gram–Schmidt of Gaussian columns, optional inversion).</summary>
+    private static double[] RandomOrthogonal(Random rng, bool inversion)
+    {
+        double[] Gaussian() => Enumerable.Range(0, 3).Select(_ => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble())).ToArray();
+        double[] a = Gaussian(), b = Gaussian();
+        double na = Math.Sqrt(a.Sum(v => v * v));
+        a = a.Select(v => v / na).ToArray();
+        double dot = a.Zip(b).Sum(p => p.First * p.Second);
+        b = b.Select((v, i) => v - dot * a[i]).ToArray();
+        double nb = Math.Sqrt(b.Sum(v => v * v));
+        b = b.Select(v => v / nb).ToArray();
+        double[] c = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+        double s = inversion ? -1 : 1;
+        return [s * a[0], s * b[0], s * c[0], s * a[1], s * b[1], s * c[1], s * a[2], s * b[2], s * c[2]];
+    }
+
+    private static double[] Apply(double[] m, double[] v)
+    {
+        var r = new double[v.Length];
+        for (int i = 0; i < v.Length; i += 3)
+            for (int k = 0; k < 3; k++) r[i + k] = m[3 * k] * v[i] + m[3 * k + 1] * v[i + 1] + m[3 * k + 2] * v[i + 2];
+        return r;
+    }
+
+    [TestMethod]
+    public void DipoleModelRotatesTheDipoleWithTheMolecule()
+    {
+        using SegnnSession model = SegnnSession.Load(Model("qm9-mp2-homo-dipole.onnx"));
+        Assert.AreEqual("qm9-mp2", model.Metadata.Task);
+        // glycine-like geometry (Å): the dipole is far from zero
+        var molecule = new Molecule("glycine", [7, 6, 6, 8, 8, 1, 1, 1, 1, 1],
+        [
+            0.0, 0.0, 0.0, 1.45, 0.0, 0.0, 2.0, 1.42, 0.0, 1.3, 2.42, 0.0, 3.34, 1.52, 0.0,
+            -0.35, -0.95, 0.0, -0.35, 0.47, 0.83, 1.8, -0.52, 0.9, 1.8, -0.52, -0.9, 3.6, 2.45, 0.0,
+        ]);
+        SystemPrediction reference = model.Predict(molecule);
+        double[] dipole = reference.Outputs["dipole"];
+        Assert.IsGreaterThan(0.1, Math.Sqrt(dipole.Sum(v => v * v)), "a polar molecule has a dipole");
+        var rng = new Random(4);
+        foreach (bool inversion in new[] { false, true, false, true })
+        {
+            double[] m = RandomOrthogonal(rng, inversion);
+            SystemPrediction turned = model.Predict(molecule with { Positions = Apply(m, molecule.Positions) });
+            double[] expected = Apply(m, dipole); // a 1o vector: rotates and flips under inversion
+            double err = expected.Zip(turned.Outputs["dipole"]).Max(p => Math.Abs(p.First - p.Second));
+            Assert.IsLessThan(1e-5 * Math.Max(1, expected.Max(Math.Abs)), err, $"inversion={inversion}: dipole error {err:E2}");
+            Assert.AreEqual(reference.Outputs["homo"][0], turned.Outputs["homo"][0], 1e-5 * Math.Abs(reference.Outputs["homo"][0]), "HOMO is invariant");
+        }
+    }
+
+    [TestMethod]
+    public void NBodyModelLoadsAndPredictsThroughTheRuntimeAlone()
+    {
+        using SegnnSession model = SegnnSession.Load(Model("nbody-charged.onnx"));
+        Assert.AreEqual("nbody", model.Metadata.Task);
+        Assert.AreEqual("predicted_positions", model.Metadata.Outputs.Single().Name);
+        var system = new ParticleSystem("s", [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0.5, -0.5, 0, 0, 0, -0.5, 0], [1, -1, 1, -1, 1]);
+        double[] p = model.Predict(system).Outputs["predicted_positions"];
+        Assert.HasCount(15, p);
+        Assert.IsTrue(p.All(double.IsFinite));
+        // the particles move roughly with their velocities over one time unit
+        Assert.AreEqual(0.5, p[0], 0.5);
+    }
+}
