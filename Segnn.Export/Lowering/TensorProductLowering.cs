@@ -8,7 +8,7 @@ namespace Segnn.Export.Lowering;
 /// <summary>How a traced tensor product becomes ONNX operators.</summary>
 public enum TensorProductLoweringKind
 {
-    /// <summary>Per input irrep: M = y·C (stacked Clebsch–Gordan), T = M·x; per output block ONE MatMul with stacked weights; no transposes.</summary>
+    /// <summary>Per channel: M = y·C (its Clebsch–Gordan block), T = M·x; per output block the channels' T·W accumulated by Gemm; no transposes.</summary>
     TwoStage,
 
     /// <summary>vec(x ⊗ y)·B with every path and weight folded into one (mostly zero) matrix.</summary>
@@ -17,7 +17,7 @@ public enum TensorProductLoweringKind
 
 /// <summary>
 /// The lowering pass: replaces every <c>ai.segnn.trace::TensorProduct</c> placeholder of a trace by plain ONNX operators
-/// (MatMul, Mul, Reshape, Slice, Concat, Add), reading the same <see cref="TensorProductDescriptor"/>
+/// (MatMul, Gemm, Mul, Reshape, Split, Concat, Add), reading the same <see cref="TensorProductDescriptor"/>
 /// and <see cref="TwoStagePlan"/> training uses, with weights and coefficients folded into constants. Never emits Einsum
 /// (ONNX Runtime decomposes it at run time, 5–7× slower on CPU).
 /// </summary>
@@ -39,6 +39,7 @@ public static class TensorProductLowering
             string result = kind == TensorProductLoweringKind.Dense ? Dense(trace, call) : TwoStage(trace, call);
             b.AddNodeWithOutputs("Identity", [result], [call.Output]);
         }
+        if (kind == TensorProductLoweringKind.TwoStage) ConcatForwarding.Run(b);
         PruneInitializers(b.Graph);
     }
 
@@ -62,52 +63,60 @@ public static class TensorProductLowering
                 d.Input1.Select((_, i) => b.Fresh($"block{i}")).ToArray(), ("axis", -1L)).ToArray();
 
         // features are ir_mul: a block is [Z, 2l+1, mul] by a reshape, so nothing below transposes
-        var t = new string[plan.Groups.Count];
-        for (int g = 0; g < t.Length; g++)
+        var xg = new string[plan.Groups.Count];
+        for (int g = 0; g < xg.Length; g++)
         {
             TwoStagePlan.Group group = plan.Groups[g];
-            int dim = group.Ir.Dim;
-            string Block(int blk) => b.Node("Reshape", [blocks[blk], b.Ints(-1, dim, d.Input1[blk].Mul)]);
-            string xg = group.Contiguous
-                ? Block(group.Blocks[0])
-                : b.Node("Concat", group.Blocks.Select(Block).ToArray(), ("axis", 2L)); // [Z, 2l+1, U]
-            if (plan.IsLinear(group))
-            {
-                // identity coefficients: T is x, once per channel
-                t[g] = group.Channels.Count == 1 ? xg : b.Node("Concat", Enumerable.Repeat(xg, group.Channels.Count).ToArray(), ("axis", 1L));
-                continue;
-            }
-            string c = b.Constant(group.Coefficients.Select(v => (float)v).ToArray(), [d.Input2.Dim, group.K * dim], "cg");
-            string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, c]), b.Ints(-1, group.K, dim)]); // [Z, K, 2l+1]
-            t[g] = b.Node(dim == 1 ? "Mul" : "MatMul", [m, xg]); // [Z, K, U]
+            string Block(int blk) => b.Node("Reshape", [blocks[blk], b.Ints(-1, group.Ir.Dim, d.Input1[blk].Mul)]);
+            xg[g] = group.Contiguous ? Block(group.Blocks[0]) : b.Node("Concat", group.Blocks.Select(Block).ToArray(), ("axis", 2L)); // [Z, 2l+1, U]
         }
 
+        // stage 1 per channel, T = (y·C_channel)·X [Z, 2l_out+1, U]: a channel's Clebsch–Gordan columns are a contiguous
+        // range of its group's C, so nothing is sliced out of a product shared by several output blocks
+        string ChannelProduct(int g, TwoStagePlan.Channel ch)
+        {
+            TwoStagePlan.Group group = plan.Groups[g];
+            if (plan.IsLinear(group)) return xg[g]; // identity coefficients: T is x
+            int dim = group.Ir.Dim, n3 = 2 * ch.LOut + 1, dimY = d.Input2.Dim, width = group.K * dim;
+            var c = new float[dimY * n3 * dim];
+            for (int j = 0; j < dimY; j++)
+                for (int col = 0; col < n3 * dim; col++)
+                    c[j * n3 * dim + col] = (float)group.Coefficients[j * width + ch.KOffset * dim + col];
+            string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, b.Constant(c, [dimY, n3 * dim], "cg")]), b.Ints(-1, n3, dim)]); // [Z, 2l_out+1, 2l+1]
+            return b.Node(dim == 1 ? "Mul" : "MatMul", [m, xg[g]]);
+        }
+
+        // stage 2 per output block: Σ over its channels of T·W_channel, accumulated through Gemm's C input. Training's ONE
+        // GEMM per block would need the channels' T's concatenated first: a copy ONNX Runtime pays in full (README)
         var outs = new List<string>();
         for (int o = 0; o < plan.Outputs.Count; o++)
         {
             TwoStagePlan.OutputBlock ob = plan.Outputs[o];
+            string? bias = ob.BiasOffset >= 0 && biases is not null ? b.Constant(biases.AsSpan(ob.BiasOffset, ob.Mul).ToArray(), [ob.Mul], "bias") : null;
             string result;
             if (ob.Parts.Count == 0)
             {
                 string shape = b.Node("Concat", [b.Node("Slice", [b.Node("Shape", [x]), b.Ints(0), b.Ints(1)]), b.Ints(ob.Mul * ob.Dim)], ("axis", 0L));
                 result = b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(0f)));
+                if (bias is not null) result = b.Node("Add", [result, bias]);
             }
             else
             {
-                var slices = ob.Parts.Select(p =>
+                float[] w = TwoStagePlan.OutputWeights(ob, weights);
+                string? acc = ob.Dim == 1 ? bias : null; // a scalar block's bias is Gemm's C; others have none in SEGNN
+                int row = 0;
+                foreach (var (g, ch) in ob.Parts)
                 {
-                    string tg = t[p.Group];
-                    int k = plan.Groups[p.Group].K;
-                    return p.Channel.KOffset == 0 && ob.Dim == k ? tg
-                        : b.Node("Slice", [tg, b.Ints(p.Channel.KOffset), b.Ints(p.Channel.KOffset + ob.Dim), b.Ints(1)]);
-                }).ToArray();
-                string a = slices.Length == 1 ? slices[0] : b.Node("Concat", slices, ("axis", 2L)); // [Z, 2l+1, Σu]
-                string w = b.Constant(TwoStagePlan.OutputWeights(ob, weights), [ob.Rows, ob.Mul], "w");
-                string r = b.Node("MatMul", [b.Node("Reshape", [a, b.Ints(-1, ob.Rows)]), w]); // [Z·(2l+1), w]
-                result = ob.Dim == 1 ? r : b.Node("Reshape", [r, b.Ints(-1, ob.Dim * ob.Mul)]); // the ir_mul output block
+                    int u = plan.Groups[g].Mul;
+                    string a = b.Node("Reshape", [ChannelProduct(g, ch), b.Ints(-1, u)]); // [Z·(2l+1), U]
+                    string wp = b.Constant(w.AsSpan(row * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
+                    acc = acc is null ? b.Node("MatMul", [a, wp]) : b.Node("Gemm", [a, wp, acc]);
+                    row += u;
+                }
+                if (ob.Dim > 1 && bias is not null) acc = b.Node("Add", [acc!, bias]);
+                result = ob.Dim == 1 ? acc! : b.Node("Reshape", [acc!, b.Ints(-1, ob.Dim * ob.Mul)]); // the ir_mul output block
             }
-            if (ob.BiasOffset >= 0 && biases is not null)
-                result = b.Node("Add", [result, b.Constant(biases.AsSpan(ob.BiasOffset, ob.Mul).ToArray(), [ob.Mul], "bias")]);
+            b.Widths[result] = ob.Mul * ob.Dim;
             outs.Add(result);
         }
         return outs.Count == 1 ? outs[0] : b.Node("Concat", outs, ("axis", -1L));

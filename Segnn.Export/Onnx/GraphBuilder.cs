@@ -72,12 +72,38 @@ public sealed class GraphBuilder
 
     internal IReadOnlyList<string> AddNodeWithOutputs(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params (string Name, object Value)[] attributes)
     {
+        _graph.Node.Add(NewNode(opType, inputs, outputs, attributes));
+        return outputs;
+    }
+
+    /// <summary>A node not yet in the graph (for passes that rebuild the node list).</summary>
+    internal NodeProto NewNode(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params (string Name, object Value)[] attributes)
+    {
         var node = new NodeProto { OpType = opType, Name = Fresh("n_" + opType) };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
         foreach (var (name, value) in attributes) node.Attribute.Add(Attribute(name, value));
-        _graph.Node.Add(node);
-        return outputs;
+        return node;
+    }
+
+    /// <summary>
+    /// Static widths of rank-2 values ([rows, features]) by name, recorded by the trace and the lowering, so that graph
+    /// passes know where a feature tensor's columns come from.
+    /// </summary>
+    internal Dictionary<string, long> Widths { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The values of a 1-D int64 initializer, or null when <paramref name="name"/> is not one.</summary>
+    internal long[]? IntConstant(string name)
+    {
+        TensorProto? t = _graph.Initializer.FirstOrDefault(i => i.Name == name);
+        if (t is null || t.DataType != (int)OnnxType.Int64 || t.Dims.Count != 1) return null;
+        if (t.RawData.Length > 0)
+        {
+            var values = new long[t.RawData.Length / 8];
+            Buffer.BlockCopy(t.RawData.ToByteArray(), 0, values, 0, values.Length * 8);
+            return values;
+        }
+        return t.Int64Data.ToArray();
     }
 
     /// <summary>A float initializer; identical constants are stored once.</summary>

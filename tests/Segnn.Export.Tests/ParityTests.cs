@@ -13,6 +13,22 @@ public sealed class ParityTests
     public void Init() => set_num_threads(1);
 
     [TestMethod]
+    public void TheFloat64ReferenceMeasuresFloat32RoundingAndTheExportAgainstIt()
+    {
+        manual_seed(3);
+        var model = new SegnnModel(ModelConfig.NBody() with { Layers = 2 });
+        using SegnnSession session = SegnnSession.Load(Exporter.Export(model));
+        Parity.Result r = Parity.Compare(model, session, TestSystems.NBody(4, 4));
+        Assert.IsTrue(r.Float32Rounding is > 0 and < 1e-5, $"float32 rounding {r.Float32Rounding:E2}");
+        Assert.IsLessThan(1e-5, r.MaxAbsDiffFromFloat64);
+        Assert.IsTrue(r.Agrees(1e-5));
+        // an ill-conditioned batch may exceed the tolerance against float32 only while staying as close to float64 as
+        // TorchSharp's own float32 run; further than that is a disagreement
+        Assert.IsTrue((r with { MaxAbsDiff = 1e-3, Float32Rounding = 1e-3, MaxAbsDiffFromFloat64 = 1.5e-3 }).Agrees(1e-5));
+        Assert.IsFalse((r with { MaxAbsDiff = 1e-3, Float32Rounding = 1e-4, MaxAbsDiffFromFloat64 = 1e-3 }).Agrees(1e-5));
+    }
+
+    [TestMethod]
     [DataRow(TensorProductLoweringKind.TwoStage)]
     [DataRow(TensorProductLoweringKind.Dense)]
     public void NBodyConfigurationSeveralBatchSizesInOneSession(TensorProductLoweringKind lowering)

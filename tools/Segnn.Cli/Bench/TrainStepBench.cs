@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.Runtime.Graphs;
@@ -11,7 +12,9 @@ namespace Segnn.Cli.Bench;
 /// <summary>Forward + backward + Adam on one batch of a model configuration: median step time and peak memory.</summary>
 internal static class TrainStepBench
 {
-    public sealed record Result(string Config, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, double PeakMiB, int Steps);
+    /// <summary>Medians of the whole step and of its phases (forward with the loss, backward, optimizer step with zero_grad).</summary>
+    public sealed record Result(string Config, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, double PeakMiB, int Steps,
+        double ForwardMs, double BackwardMs, double OptimizerMs);
 
     public static Result Run(string name, ModelConfig config, BatchBuilder batch, Func<RawGraph<Tensor>, Tensor> targetOf, int threads, int warmup, int steps)
     {
@@ -26,16 +29,24 @@ internal static class TrainStepBench
         using var scope = NewDisposeScope();
         RawGraph<Tensor> graph = batch.ToTensors(ops, config.Elements);
         Tensor target = targetOf(graph);
+        var phases = new List<double[]>();
         List<double> times = BenchHelpers.Time(() =>
         {
             using var step = NewDisposeScope();
-            optimizer.zero_grad();
+            long t0 = Stopwatch.GetTimestamp();
             Tensor prediction = task.Predict(ops, model, graph);
             Tensor loss = config.GraphOutput ? nn.functional.l1_loss(prediction, target) : nn.functional.mse_loss(prediction, target);
+            long t1 = Stopwatch.GetTimestamp();
             loss.backward();
+            long t2 = Stopwatch.GetTimestamp();
             optimizer.step();
+            optimizer.zero_grad();
+            long t3 = Stopwatch.GetTimestamp();
+            phases.Add([Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds]);
         }, warmup, steps);
-        return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps);
+        double Phase(int i) => BenchHelpers.Median(phases.Skip(warmup).Select(p => p[i]).ToList());
+        return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps,
+            Phase(0), Phase(1), Phase(2));
     }
 
     /// <summary>

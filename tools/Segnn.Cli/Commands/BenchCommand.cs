@@ -92,10 +92,12 @@ internal static class BenchCommand
             rows.Add(TrainStepBench.Run("qm9", ModelConfig.Qm9(), qm9, g => zeros(qm9.SystemCount, 1), t, 1, 5));
         }
         set_num_threads(1);
-        CsvFile.Write(Path.Combine(dir, "train_step.csv"), ["config", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "peak_rss_mib", "steps"],
-            rows.Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.PeakMiB), I(x.Steps)]));
+        CsvFile.Write(Path.Combine(dir, "train_step.csv"), ["config", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "peak_rss_mib", "steps", "forward_ms", "backward_ms", "optimizer_ms"],
+            rows.Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.PeakMiB), I(x.Steps), F(x.ForwardMs), F(x.BackwardMs), F(x.OptimizerMs)]));
         var o = new JsonObject();
         foreach (var x in rows) o[$"{x.Config}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 1);
+        foreach (var x in rows.Where(x => x.Threads == 1))
+            o[$"{x.Config}_threads1_forward_backward_optimizer_ms"] = $"{x.ForwardMs:F1} / {x.BackwardMs:F1} / {x.OptimizerMs:F1}";
         foreach (var x in rows.Where(x => x.Config == "qm9")) o[$"qm9_threads{x.Threads}_peak_rss_mib"] = Math.Round(x.PeakMiB);
         o["qm9_batch"] = $"{qm9.SystemCount} molecules, {qm9.NodeCount} atoms, {qm9.EdgeCount} edges";
         summary["train_step"] = o;
