@@ -41,7 +41,7 @@ public static class RunFiles
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture) };
         plot.XLabel("epoch");
         plot.YLabel("loss (log scale)");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight); // losses fall: the upper right is empty
         byte[] png = plot.GetImageBytes(900, 500, ImageFormat.Png);
         AtomicFile.Write(Path.Combine(runDir, PlotFile), png);
     }

@@ -201,7 +201,7 @@ internal static class QuickstartCommand
             second.LegendText = p == 0 ? "rollout t+2" : "";
         }
         paths.Title("Test system 0: true vs predicted (x–y)");
-        paths.ShowLegend();
+        paths.ShowLegend(ScottPlot.Edge.Bottom); // outside the axes: inside, it hid a particle's path
         double[] epochs = state.History.Select(m => (double)m.Epoch).ToArray();
         var train = loss.Add.Scatter(epochs, state.History.Select(m => Math.Log10(m.TrainLoss)).ToArray());
         train.LegendText = "train MSE";
@@ -211,7 +211,7 @@ internal static class QuickstartCommand
         loss.XLabel("epoch");
         loss.YLabel("log10 MSE");
         loss.Title("Loss");
-        loss.ShowLegend();
+        loss.ShowLegend(ScottPlot.Alignment.UpperRight); // losses fall: the upper right is empty
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         AtomicFile.Write(path, multiplot.Render(1400, 600).GetImageBytes(ImageFormat.Png));
     }
