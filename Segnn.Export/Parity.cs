@@ -32,11 +32,11 @@ public static class Parity
             MaxAbsDiff <= tolerance || (double.IsFinite(MaxAbsDiffFromFloat64) && MaxAbsDiffFromFloat64 <= 2 * Float32Rounding + tolerance);
     }
 
-    /// <summary>The TorchSharp prediction split into the model file's named outputs, in the model's precision or in float64.</summary>
-    public static Dictionary<string, float[]> TorchOutputs(SegnnModel model, BatchBuilder batch, bool float64 = false)
+    /// <summary>The TorchSharp prediction split into the model file's named outputs.</summary>
+    public static Dictionary<string, float[]> TorchOutputs(SegnnModel model, BatchBuilder batch)
     {
         ModelConfig config = model.Config;
-        ScalarType dtype = float64 || config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
+        ScalarType dtype = config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var ops = new TorchOps(dtype);

@@ -12,7 +12,8 @@ namespace Segnn.O3;
 /// <item>per output block: slices of the T's side by side, [Z, 2l+1, Σu], then ONE matrix multiply with the weights of
 /// all paths into the block, [Z·(2l+1), Σu] × [Σu, w], which is the output block [Z, 2l+1, w] as it stands.</item>
 /// </list>
-/// No step transposes anything.
+/// No step transposes anything. TorchSharp runs exactly this; the ONNX lowering runs the same channels and weights per
+/// channel and sums stage 2 through Gemm, because ONNX Runtime pays the concatenation in full (Segnn.Export/README.md).
 /// </summary>
 /// <remarks>
 /// A channel is one (second-operand block, copy v, output block) of a group. Every input block of one irrep has the same
