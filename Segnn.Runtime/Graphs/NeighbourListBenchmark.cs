@@ -21,11 +21,12 @@ public enum NeighbourListMethod
 /// <param name="Cutoff">Radius cutoff, Å.</param>
 /// <param name="BoxLength">Edge of the cubic box, Å.</param>
 /// <param name="Method">The algorithm timed.</param>
-/// <param name="Repeats">Timed runs (after one untimed warm-up).</param>
+/// <param name="Repeats">Timed runs (after the warm-up builds).</param>
 /// <param name="Edges">Directed edges found.</param>
 /// <param name="MedianMilliseconds">Median wall time of one neighbour-list build.</param>
 /// <param name="MinMilliseconds">Fastest build.</param>
 /// <param name="MaxMilliseconds">Slowest build.</param>
+/// <param name="FirstMilliseconds">The first build at this size (cold: fresh memory, untuned caches), not in the median.</param>
 public sealed record NeighbourListBenchmarkResult(
     int Atoms,
     double Density,
@@ -36,7 +37,8 @@ public sealed record NeighbourListBenchmarkResult(
     int Edges,
     double MedianMilliseconds,
     double MinMilliseconds,
-    double MaxMilliseconds)
+    double MaxMilliseconds,
+    double FirstMilliseconds)
 {
     /// <summary>Mean number of neighbours (senders) per atom.</summary>
     public double MeanNeighbours => Atoms == 0 ? 0 : (double)Edges / Atoms;
@@ -57,7 +59,11 @@ public static class NeighbourListBenchmark
     /// <summary>The number density of diamond, atoms per Å³.</summary>
     public const double DiamondDensity = 0.176;
 
-    /// <summary>Builds the radius graph of <paramref name="atoms"/> random atoms once untimed, then <paramref name="repeats"/> times timed.</summary>
+    /// <summary>
+    /// Builds the radius graph of <paramref name="atoms"/> random atoms <paramref name="warmup"/> times (the first timed
+    /// as <see cref="NeighbourListBenchmarkResult.FirstMilliseconds"/>), then <paramref name="repeats"/> times for the
+    /// steady-state median.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A count is not positive or the density or cutoff is not a finite positive number.</exception>
     public static NeighbourListBenchmarkResult Run(
         int atoms,
@@ -65,17 +71,22 @@ public static class NeighbourListBenchmark
         double cutoff,
         int repeats,
         NeighbourListMethod method = NeighbourListMethod.CellList,
-        int seed = 1)
+        int seed = 1,
+        int warmup = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(atoms, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(warmup, 1);
         if (!double.IsFinite(density) || density <= 0)
             throw new ArgumentOutOfRangeException(nameof(density), density, "the density must be a finite positive number of atoms per Å³");
         NeighbourList.ValidateCutoff(cutoff);
 
         double box = Math.Cbrt(atoms / density);
         double[] positions = RandomPositions(atoms, box, seed);
+        long first = Stopwatch.GetTimestamp();
         int edges = Build(positions, cutoff, method).Count;
+        double firstMilliseconds = Stopwatch.GetElapsedTime(first).TotalMilliseconds;
+        for (int i = 1; i < warmup; i++) Build(positions, cutoff, method);
         var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
         {
@@ -86,7 +97,7 @@ public static class NeighbourListBenchmark
 
         Array.Sort(times);
         double median = repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
-        return new NeighbourListBenchmarkResult(atoms, density, cutoff, box, method, repeats, edges, median, times[0], times[^1]);
+        return new NeighbourListBenchmarkResult(atoms, density, cutoff, box, method, repeats, edges, median, times[0], times[^1], firstMilliseconds);
     }
 
     /// <summary>Row-major [n, 3] positions uniform in the cube [0, <paramref name="boxLength"/>)³, reproducible from <paramref name="seed"/>.</summary>
