@@ -35,6 +35,8 @@ internal static class ConcatForwarding
             foreach (string i in n.Input) consumers[i] = consumers.GetValueOrDefault(i) + 1;
         }
         var graphOutputs = g.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var sliceRanges = g.Node.Select(n => (n, Range: SliceRange(b, n))).Where(x => x.Range is not null)
+            .ToLookup(x => x.n.Input[0], x => x.Range!.Value, StringComparer.Ordinal); // the Slices of each value
         var alias = new Dictionary<string, string>(StringComparer.Ordinal);
         var rebuilt = new List<NodeProto>(g.Node.Count);
         var splits = new Dictionary<string, string[]>(StringComparer.Ordinal); // "source|sizes" → pieces, made once
@@ -53,7 +55,7 @@ internal static class ConcatForwarding
                 if (alias.TryGetValue(node.Input[i], out string? a)) node.Input[i] = a;
             bool rewritten = node.OpType switch
             {
-                "Slice" => ForwardSlice(b, node, producer, rebuilt, Alias, g.Node),
+                "Slice" => ForwardSlice(b, node, producer, rebuilt, Alias, sliceRanges[node.Input[0]]),
                 "Split" => ForwardSplit(b, node, producer, rebuilt, Alias) || SplitBeforeGather(b, node, producer, consumers, rebuilt, splits),
                 _ => false,
             };
@@ -97,7 +99,7 @@ internal static class ConcatForwarding
     }
 
     private static bool ForwardSlice(GraphBuilder b, NodeProto slice, Dictionary<string, NodeProto> producer, List<NodeProto> rebuilt,
-        Action<string, string> alias, IEnumerable<NodeProto> nodes)
+        Action<string, string> alias, IEnumerable<(long Start, long End)> siblings)
     {
         if (SliceRange(b, slice) is not var (start, end)) return false;
         List<Part>? parts = ConcatParts(b, slice.Input[0], producer);
@@ -110,8 +112,7 @@ internal static class ConcatForwarding
         }
         // a narrower Slice of the part only where the Slices of this part tile it: ONNX Runtime fuses sibling Slices into
         // a Split, which goes wrong when they leave columns out (see the README)
-        var ranges = nodes.Where(n => n.Input.Count > 0 && n.Input[0] == slice.Input[0]).Select(n => SliceRange(b, n))
-            .OfType<(long Start, long End)>().Where(r => part.Start <= r.Start && r.End <= part.Start + part.Width).Distinct().OrderBy(r => r.Start).ToList();
+        var ranges = siblings.Where(r => part.Start <= r.Start && r.End <= part.Start + part.Width).Distinct().OrderBy(r => r.Start).ToList();
         long at = part.Start;
         foreach (var r in ranges)
         {

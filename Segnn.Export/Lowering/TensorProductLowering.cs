@@ -39,7 +39,7 @@ public static class TensorProductLowering
             string result = kind == TensorProductLoweringKind.Dense ? Dense(trace, call) : TwoStage(trace, call);
             b.AddNodeWithOutputs("Identity", [result], [call.Output]);
         }
-        if (kind == TensorProductLoweringKind.TwoStage) ConcatForwarding.Run(b);
+        ConcatForwarding.Run(b);
         PruneInitializers(b.Graph);
     }
 
