@@ -6,7 +6,6 @@ using Segnn.Export.Trace;
 using Segnn.Graphs;
 using Segnn.IO;
 using Segnn.Nn;
-using Segnn.O3;
 using Segnn.Runtime;
 using Segnn.Tasks;
 
@@ -22,14 +21,15 @@ public sealed record ExportOptions
 
     public IReadOnlyDictionary<string, string> Provenance { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The targets to expose as outputs (null: all); a model trained on several targets can ship a subset.</summary>
+    /// <summary>The outputs to expose (null: all); a model trained on several targets can ship a subset.</summary>
     public IReadOnlyList<string>? Outputs { get; init; }
 }
 
 /// <summary>
 /// Checkpoint → ONNX: the model's own forward runs on <see cref="TraceOps"/> (recording the graph, tensor products as
-/// placeholders), <see cref="TensorProductLowering"/> expands them, and the file gets its inputs, named outputs and
-/// <see cref="ModelMetadata"/>. The model takes raw geometry; featurisation is inside the graph.
+/// placeholders), <see cref="TensorProductLowering"/> expands them, and the file gets the task's inputs and named outputs
+/// (<see cref="SegnnTask.Inputs"/>, <see cref="SegnnTask.Outputs"/>) and <see cref="ModelMetadata"/>. The model takes
+/// raw geometry; featurisation is inside the graph.
 /// </summary>
 public static class Exporter
 {
@@ -41,22 +41,23 @@ public static class Exporter
     {
         options ??= new ExportOptions();
         ModelConfig config = model.Config;
+        SegnnTask task = config.TaskDefinition;
         var builder = new GraphBuilder(options.Opset, irVersion: 8);
-        var ops = new TraceOps(builder, model.named_parameters());
+        var ops = new TraceOps(builder);
 
-        var (raw, inputs) = DeclareInputs(ops, config);
+        var (raw, inputs) = DeclareInputs(ops, config, task.Inputs(config));
         bool wasTraining = model.training;
         model.eval();
         SymbolicTensor prediction;
         try
         {
-            prediction = TaskDefinition.For(config).Predict(ops, model, raw);
+            prediction = task.Predict(ops, model, raw);
         }
         finally
         {
             if (wasTraining) model.train();
         }
-        IReadOnlyList<OutputSpec> outputs = DeclareOutputs(ops, config, prediction, options.Outputs);
+        IReadOnlyList<OutputSpec> outputs = DeclareOutputs(ops, task.Outputs(config), prediction, options.Outputs);
         TensorProductLowering.Run(ops, options.Lowering);
 
         var metadata = new ModelMetadata
@@ -67,10 +68,11 @@ public static class Exporter
             Graph = config.Graph,
             Cutoff = config.Cutoff,
             Elements = config.Elements,
-            LengthUnit = config.Task == "nbody" ? "simulation units" : "angstrom",
-            InputIrreps = config.InputIrreps,
+            LengthUnit = task.LengthUnit,
+            Precision = Precision.Float32,
+            InputIrreps = config.InputIrreps.ToString(),
             HiddenIrreps = config.Hidden.ToString(),
-            OutputIrreps = config.OutputIrreps,
+            OutputIrreps = config.OutputIrreps.ToString(),
             LMaxAttributes = config.LMaxAttributes,
             LMaxHidden = config.LMaxHidden,
             Lowering = options.Lowering == TensorProductLoweringKind.Dense ? "dense" : "two-stage",
@@ -89,74 +91,60 @@ public static class Exporter
         return bytes.Length;
     }
 
-    private static (RawGraph<SymbolicTensor> Raw, IReadOnlyList<TensorSpec> Specs) DeclareInputs(TraceOps ops, ModelConfig config)
+    /// <summary>The task's inputs as graph inputs (names, types and shapes from <see cref="ModelInputs"/>) and as the raw graph the forward reads.</summary>
+    private static (RawGraph<SymbolicTensor> Raw, IReadOnlyList<TensorSpec> Specs) DeclareInputs(TraceOps ops, ModelConfig config, IReadOnlyList<ModelInput> inputs)
     {
         GraphBuilder b = ops.Builder;
         var specs = new List<TensorSpec>();
-        SymbolicTensor Declare(string name, OnnxType type, string description, params object[] dims)
+        var declared = new Dictionary<ModelInput, SymbolicTensor>();
+        foreach (ModelInput input in inputs)
         {
-            b.Input(name, type, dims);
-            specs.Add(new TensorSpec(name, type == OnnxType.Int64 ? "int64" : "float32", dims.Select(d => d.ToString()!).ToArray(), description));
-            return ops.Wrap(name, type, dims.Select(d => d is int i ? (long?)i : null).ToArray());
+            ModelInputInfo info = ModelInputs.Info(input);
+            OnnxType type = info.IsInteger ? OnnxType.Int64 : OnnxType.Float;
+            object[] dims = info.Dims.Select(d => int.TryParse(d, out int n) ? (object)n : d).ToArray();
+            b.Input(info.Name, type, dims);
+            string description = input == ModelInput.AtomicNumbers ? $"{info.Description}; known elements: {string.Join(", ", config.Elements ?? [])}" : info.Description;
+            specs.Add(new TensorSpec(info.Name, info.IsInteger ? "int64" : "float32", info.Dims, description));
+            declared[input] = ops.Wrap(info.Name, type, dims.Select(d => d is int n ? (long?)n : null).ToArray());
         }
+        SymbolicTensor Required(ModelInput input) => declared.TryGetValue(input, out SymbolicTensor? t) ? t
+            : throw new InvalidOperationException($"task {config.Task} declares no '{ModelInputs.Name(input)}' input, which every model takes");
+        SymbolicTensor? Optional(ModelInput input) => declared.GetValueOrDefault(input);
 
-        SymbolicTensor positions = Declare("positions", OnnxType.Float, "node positions [nodes, 3]", "nodes", 3);
-        SymbolicTensor? velocities = null, charges = null, features = null;
-        if (config.Task == "nbody")
-        {
-            velocities = Declare("velocities", OnnxType.Float, "node velocities [nodes, 3]", "nodes", 3);
-            charges = Declare("charges", OnnxType.Float, "node charges [nodes, 1]", "nodes", 1);
-        }
-        else
-        {
-            SymbolicTensor z = Declare("atomic_numbers", OnnxType.Int64, $"atomic numbers [nodes]; known elements: {string.Join(", ", config.Elements ?? [])}", "nodes");
-            int[] elements = config.Elements ?? throw new InvalidOperationException("a molecular model needs its element list");
-            // one-hot over the model's elements: an unknown element would be an all-zero row, which the runtime refuses first
-            string eq = b.Node("Equal", [b.Node("Unsqueeze", [z.Name, b.Ints(-1)]), b.Constant(elements.Select(e => (long)e).ToArray(), [1, elements.Length], "elements")]);
-            features = ops.Wrap(b.Node("Cast", [eq], ("to", (long)OnnxType.Float)), OnnxType.Float, null, elements.Length);
-        }
-        SymbolicTensor edges = Declare("edge_index", OnnxType.Int64, "edges [2, edges]: row 0 senders, row 1 receivers, sorted by receiver", 2, "edges");
-        SymbolicTensor batch = Declare("batch", OnnxType.Int64, "graph of every node [nodes], non-decreasing, graphs numbered from 0", "nodes");
-
+        SymbolicTensor positions = Required(ModelInput.Positions), edges = Required(ModelInput.EdgeIndex), batch = Required(ModelInput.Batch);
         SymbolicTensor senders = ops.Wrap(b.Node("Gather", [edges.Name, b.Constant([0L], [], "row")], ("axis", 0L)), OnnxType.Int64, (long?)null);
         SymbolicTensor receivers = ops.Wrap(b.Node("Gather", [edges.Name, b.Constant([1L], [], "row")], ("axis", 0L)), OnnxType.Int64, (long?)null);
         SymbolicTensor numNodes = ops.Wrap(b.Node("Gather", [b.Node("Shape", [positions.Name]), b.Constant([0L], [], "row")], ("axis", 0L)), OnnxType.Int64);
         string maxGraph = b.Node("ReduceMax", [batch.Name], ("keepdims", 0L));
         SymbolicTensor numGraphs = ops.Wrap(b.Node("Add", [maxGraph, b.Constant([1L], [], "one")]), OnnxType.Int64);
-        return (new RawGraph<SymbolicTensor>(positions, senders, receivers, batch, numNodes, numGraphs, velocities, charges, features), specs);
+        // the forward reads each graph's cell as one row of 9
+        SymbolicTensor? cell = Optional(ModelInput.Cell) is { } c ? ops.Wrap(b.Node("Reshape", [c.Name, b.Ints(-1, 9)]), OnnxType.Float, null, 9) : null;
+        var raw = new RawGraph<SymbolicTensor>(positions, senders, receivers, batch, numNodes, numGraphs)
+        {
+            Velocities = Optional(ModelInput.Velocities),
+            Charges = Optional(ModelInput.Charges),
+            AtomicNumbers = Optional(ModelInput.AtomicNumbers),
+            Tags = Optional(ModelInput.Tags),
+            Cell = cell,
+            EdgeShifts = Optional(ModelInput.EdgeShifts),
+        };
+        return (raw, specs);
     }
 
-    private static IReadOnlyList<OutputSpec> DeclareOutputs(TraceOps ops, ModelConfig config, SymbolicTensor prediction, IReadOnlyList<string>? selected)
+    private static IReadOnlyList<OutputSpec> DeclareOutputs(TraceOps ops, IReadOnlyList<TaskOutput> outputs, SymbolicTensor prediction, IReadOnlyList<string>? selected)
     {
         foreach (string name in selected ?? [])
-            if (!config.Targets.Any(t => t.Name == name))
-                throw new ArgumentException($"--outputs: the model has no target '{name}' (it has {string.Join(", ", config.Targets.Select(t => t.Name))})");
+            if (!outputs.Any(o => o.Spec.Name == name))
+                throw new ArgumentException($"--outputs: the model has no output '{name}' (it has {string.Join(", ", outputs.Select(o => o.Spec.Name))})");
         GraphBuilder b = ops.Builder;
-        string level = config.GraphOutput ? "graph" : "node";
-        string rows = config.GraphOutput ? "graphs" : "nodes";
-        if (config.Task == "nbody")
-        {
-            b.Output(prediction.Name, "predicted_positions", OnnxType.Float, rows, 3);
-            return [new OutputSpec("predicted_positions", "1x1o", "simulation units", level, 3, "positions 1.0 time units later (input positions + network output)")];
-        }
         var specs = new List<OutputSpec>();
-        int offset = 0;
-        foreach (TargetSpec t in config.Targets)
+        foreach (TaskOutput o in outputs)
         {
-            int width = Irreps.Parse(t.Irreps).Dim;
-            if (selected is not null && !selected.Contains(t.Name))
-            {
-                offset += width;
-                continue;
-            }
-            SymbolicTensor column = ops.Slice(prediction, offset, width);
-            string name = Sanitize(t.Name);
-            b.Output(column.Name, name, OnnxType.Float, rows, width);
-            specs.Add(new OutputSpec(name, t.Irreps, t.Unit, level, width, $"{t.Name} per {level}"));
-            offset += width;
+            if (selected is not null && !selected.Contains(o.Spec.Name)) continue;
+            SymbolicTensor column = ops.Slice(prediction, o.Offset, o.Spec.Width);
+            b.Output(column.Name, o.Spec.Name, OnnxType.Float, o.Spec.Level == OutputLevel.Graph ? "graphs" : "nodes", o.Spec.Width);
+            specs.Add(o.Spec);
         }
         return specs;
     }
-
-    private static string Sanitize(string name) => new(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
 }

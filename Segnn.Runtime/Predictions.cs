@@ -29,7 +29,7 @@ public sealed partial class SegnnSession
     public IReadOnlyList<SystemPrediction> Predict(IReadOnlyList<Molecule> molecules, BatchOptions? options = null, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(molecules);
-        RequireTask(molecular: true);
+        RequireSystem(SystemKind.Molecule);
         var known = new HashSet<int>(Metadata.Elements ?? []);
         foreach (Molecule m in molecules)
         {
@@ -52,7 +52,7 @@ public sealed partial class SegnnSession
     public IReadOnlyList<SystemPrediction> Predict(IReadOnlyList<ParticleSystem> systems, BatchOptions? options = null, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(systems);
-        RequireTask(molecular: false);
+        RequireSystem(SystemKind.ParticleSystem);
         foreach (ParticleSystem s in systems) s.Validate();
         return RunBatched(systems.Count, i => systems[i].Name, i => systems[i].ParticleCount, options, progress, (builder, i) =>
         {
@@ -86,14 +86,21 @@ public sealed partial class SegnnSession
         return result;
     }
 
-    private void RequireTask(bool molecular)
+    private void RequireSystem(SystemKind given)
     {
-        bool isMolecular = Metadata.Task != "nbody";
-        if (isMolecular != molecular)
-            throw new SegnnModelException($"{_source}: this is a '{Metadata.Task}' model; it predicts {(isMolecular ? "molecules" : "particle systems")}, not {(molecular ? "molecules" : "particle systems")}");
+        if (Metadata.System != given)
+            throw new SegnnModelException($"{_source}: this is a '{Metadata.Task}' model; it predicts {Describe(Metadata.System)}, not {Describe(given)}");
     }
 
-    private EdgeList Edges(double[] positions) => Metadata.Graph == "radius"
+    /// <summary>What a kind of system is, for messages.</summary>
+    internal static string Describe(SystemKind kind) => kind switch
+    {
+        SystemKind.ParticleSystem => "charged particle systems (positions, velocities, charges)",
+        SystemKind.Molecule => "molecules (atomic numbers and positions, no cell)",
+        _ => "periodic structures (atoms in a cell with pbc)",
+    };
+
+    private EdgeList Edges(double[] positions) => Metadata.Graph == GraphConstruction.Radius
         ? NeighbourList.Radius(positions, Metadata.Cutoff!.Value)
         : NeighbourList.FullyConnected(positions.Length / 3);
 
@@ -112,18 +119,16 @@ public sealed partial class SegnnSession
                 add(builder, end);
                 end++;
             }
-            IReadOnlyDictionary<string, float[]> outputs = Run(builder.Build());
+            IReadOnlyDictionary<string, double[]> outputs = Run(builder.Build());
             for (int i = start; i < end; i++)
             {
                 int local = i - start;
                 var perSystem = new Dictionary<string, double[]>(StringComparer.Ordinal);
                 foreach (OutputSpec o in Metadata.Outputs)
                 {
-                    float[] values = outputs[o.Name];
-                    (int first, int rows) = o.Level == "graph" ? (local, 1) : (builder.NodeOffset(local), builder.Nodes(local));
-                    var slice = new double[rows * o.Width];
-                    for (int k = 0; k < slice.Length; k++) slice[k] = values[first * o.Width + k];
-                    perSystem[o.Name] = slice;
+                    double[] values = outputs[o.Name];
+                    (int first, int rows) = o.Level == OutputLevel.Graph ? (local, 1) : (builder.NodeOffset(local), builder.Nodes(local));
+                    perSystem[o.Name] = values.AsSpan(first * o.Width, rows * o.Width).ToArray();
                 }
                 results.Add(new SystemPrediction(name(i), perSystem));
             }

@@ -29,50 +29,21 @@ public sealed record SessionSettings
 }
 
 /// <summary>
-/// One batch of graphs in the layout a Segnn model file takes: node arrays concatenated, edges as [2, E] (senders then
-/// receivers, receiver-sorted), a non-decreasing graph index per node. Built by the graph builders; checked before running.
-/// </summary>
-public sealed record GraphInputs
-{
-    /// <summary>Positions [nodes·3].</summary>
-    public required float[] Positions { get; init; }
-
-    /// <summary>Edge index [2·edges]: the senders, then the receivers.</summary>
-    public required long[] EdgeIndex { get; init; }
-
-    /// <summary>Graph of every node [nodes].</summary>
-    public required long[] Batch { get; init; }
-
-    /// <summary>Velocities [nodes·3] (N-body).</summary>
-    public float[]? Velocities { get; init; }
-
-    /// <summary>Charges [nodes] (N-body).</summary>
-    public float[]? Charges { get; init; }
-
-    /// <summary>Atomic numbers [nodes] (molecules).</summary>
-    public long[]? AtomicNumbers { get; init; }
-
-    /// <summary>Number of nodes.</summary>
-    public int NodeCount => Positions.Length / 3;
-
-    /// <summary>Number of edges.</summary>
-    public int EdgeCount => EdgeIndex.Length / 2;
-
-    /// <summary>Number of graphs.</summary>
-    public int GraphCount => Batch.Length == 0 ? 0 : (int)Batch[^1] + 1;
-}
-
-/// <summary>
 /// A loaded Segnn model: validated metadata, an ONNX Runtime session on the chosen provider, and thread-safe prediction
-/// over <see cref="GraphInputs"/>. Dispose it to release the native session.
+/// over <see cref="GraphInputs"/>. Dispose it to release the native session: <see cref="Dispose"/> waits for calls in
+/// progress, and calls after it throw <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed partial class SegnnSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private readonly ModelInput[] _inputs;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly string _source;
+    private readonly object _lifetime = new(); // Monitor.Wait needs a monitor, not a System.Threading.Lock
+    private int _running;
+    private bool _disposed;
 
     private SegnnSession(byte[] model, string source, SessionSettings settings)
     {
@@ -105,7 +76,8 @@ public sealed partial class SegnnSession : IDisposable
         try
         {
             Metadata = ModelMetadata.FromProperties(_session.ModelMetadata.CustomMetadataMap, source);
-            _inputNames = Metadata.Inputs.Select(i => i.Name).ToArray();
+            _inputs = Metadata.InputKinds.ToArray();
+            _inputNames = _inputs.Select(ModelInputs.Name).ToArray();
             _outputNames = Metadata.Outputs.Select(o => o.Name).ToArray();
             foreach (string name in _inputNames)
                 if (!_session.InputMetadata.ContainsKey(name))
@@ -130,6 +102,9 @@ public sealed partial class SegnnSession : IDisposable
 
     /// <summary>Why CUDA was not used when it was asked for; null otherwise.</summary>
     public string? ProviderNote { get; }
+
+    /// <summary>Where the model came from (its path, or the name given to <see cref="Load(byte[], SessionSettings?, string)"/>).</summary>
+    public string Source => _source;
 
     /// <summary>Loads a model file.</summary>
     public static SegnnSession Load(string path, SessionSettings? settings = null)
@@ -171,38 +146,70 @@ public sealed partial class SegnnSession : IDisposable
     }
 
     /// <summary>
-    /// Runs one batch. Returns every named output as a flat float array (rows: nodes or graphs). Thread-safe: ONNX
-    /// Runtime sessions may be run concurrently, and nothing here is shared between calls.
+    /// Runs one batch. Returns every named output as a flat array (rows: nodes or graphs). Thread-safe: ONNX Runtime
+    /// sessions may be run concurrently, and nothing here is shared between calls.
     /// </summary>
-    public IReadOnlyDictionary<string, float[]> Run(GraphInputs inputs)
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    public IReadOnlyDictionary<string, double[]> Run(GraphInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         CheckShapes(inputs);
-        int nodes = inputs.NodeCount, edges = inputs.EdgeCount;
-        var values = new List<OrtValue>(_inputNames.Length);
+        Enter();
         try
         {
-            foreach (string name in _inputNames)
-                values.Add(name switch
+            return RunCore(inputs);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private Dictionary<string, double[]> RunCore(GraphInputs inputs)
+    {
+        int nodes = inputs.NodeCount, edges = inputs.EdgeCount, graphs = inputs.GraphCount;
+        bool float64 = Metadata.Precision == Precision.Float64;
+        var values = new List<OrtValue>(_inputs.Length);
+        try
+        {
+            OrtValue Floats(double[] data, params long[] shape) => float64
+                ? OrtValue.CreateTensorValueFromMemory(data, shape)
+                : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(data, v => (float)v), shape);
+            foreach (ModelInput input in _inputs)
+                values.Add(input switch
                 {
-                    "positions" => OrtValue.CreateTensorValueFromMemory(inputs.Positions, [nodes, 3]),
-                    "velocities" => OrtValue.CreateTensorValueFromMemory(inputs.Velocities!, [nodes, 3]),
-                    "charges" => OrtValue.CreateTensorValueFromMemory(inputs.Charges!, [nodes, 1]),
-                    "atomic_numbers" => OrtValue.CreateTensorValueFromMemory(inputs.AtomicNumbers!, [nodes]),
-                    "edge_index" => OrtValue.CreateTensorValueFromMemory(inputs.EdgeIndex, [2, edges]),
-                    "batch" => OrtValue.CreateTensorValueFromMemory(inputs.Batch, [nodes]),
-                    _ => throw new SegnnModelException($"{_source}: input '{name}' is not one this runtime knows how to feed"),
+                    ModelInput.Positions => Floats(inputs.Positions, nodes, 3),
+                    ModelInput.Velocities => Floats(inputs.Velocities!, nodes, 3),
+                    ModelInput.Charges => Floats(inputs.Charges!, nodes, 1),
+                    ModelInput.AtomicNumbers => OrtValue.CreateTensorValueFromMemory(inputs.AtomicNumbers!, [nodes]),
+                    ModelInput.Tags => OrtValue.CreateTensorValueFromMemory(inputs.Tags!, [nodes]),
+                    ModelInput.Cell => Floats(inputs.Cell!, graphs, 3, 3),
+                    ModelInput.EdgeShifts => Floats(inputs.EdgeShifts!, edges, 3),
+                    ModelInput.EdgeIndex => OrtValue.CreateTensorValueFromMemory(inputs.EdgeIndex, [2, edges]),
+                    ModelInput.Batch => OrtValue.CreateTensorValueFromMemory(inputs.Batch, [nodes]),
+                    _ => throw new SegnnModelException($"{_source}: input '{input}' is not one this runtime knows how to feed"),
                 });
             using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(_runOptions, _inputNames, values, _outputNames);
-            var outputs = new Dictionary<string, float[]>(_outputNames.Length, StringComparer.Ordinal);
+            var outputs = new Dictionary<string, double[]>(_outputNames.Length, StringComparer.Ordinal);
             for (int i = 0; i < _outputNames.Length; i++)
-                outputs[_outputNames[i]] = results[i].GetTensorDataAsSpan<float>().ToArray();
+            {
+                outputs[_outputNames[i]] = float64
+                    ? results[i].GetTensorDataAsSpan<double>().ToArray()
+                    : ToDoubles(results[i].GetTensorDataAsSpan<float>());
+            }
             return outputs;
         }
         finally
         {
             foreach (OrtValue v in values) v.Dispose();
         }
+    }
+
+    private static double[] ToDoubles(ReadOnlySpan<float> values)
+    {
+        var result = new double[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = values[i];
+        return result;
     }
 
     private void CheckShapes(GraphInputs g)
@@ -212,16 +219,42 @@ public sealed partial class SegnnSession : IDisposable
         if (g.NodeCount == 0) throw new ArgumentException(Problem("the batch has no nodes"));
         if (g.EdgeIndex.Length % 2 != 0) throw new ArgumentException(Problem("edge_index must be [2, edges]"));
         if (g.Batch.Length != g.NodeCount) throw new ArgumentException(Problem($"batch has {g.Batch.Length} entries for {g.NodeCount} nodes"));
-        foreach (TensorSpec spec in Metadata.Inputs)
+        foreach (ModelInput input in _inputs)
         {
-            bool missing = spec.Name switch
+            bool missing = input switch
             {
-                "velocities" => g.Velocities is null || g.Velocities.Length != 3 * g.NodeCount,
-                "charges" => g.Charges is null || g.Charges.Length != g.NodeCount,
-                "atomic_numbers" => g.AtomicNumbers is null || g.AtomicNumbers.Length != g.NodeCount,
+                ModelInput.Velocities => g.Velocities is null || g.Velocities.Length != 3 * g.NodeCount,
+                ModelInput.Charges => g.Charges is null || g.Charges.Length != g.NodeCount,
+                ModelInput.AtomicNumbers => g.AtomicNumbers is null || g.AtomicNumbers.Length != g.NodeCount,
+                ModelInput.Tags => g.Tags is null || g.Tags.Length != g.NodeCount,
+                ModelInput.Cell => g.Cell is null || g.Cell.Length != 9 * g.GraphCount,
+                ModelInput.EdgeShifts => g.EdgeShifts is null || g.EdgeShifts.Length != 3 * g.EdgeCount,
                 _ => false,
             };
-            if (missing) throw new ArgumentException(Problem($"the model needs '{spec.Name}' ({spec.Description})"));
+            if (missing)
+            {
+                ModelInputInfo info = ModelInputs.Info(input);
+                throw new ArgumentException(Problem($"the model needs '{info.Name}' ({info.Description})"));
+            }
+        }
+    }
+
+    // Calls in progress are counted so that Dispose can wait for them: releasing the native session under a running
+    // call crashes the process (SIGSEGV or an ONNX Runtime assertion), which no exception handler can catch.
+    private void Enter()
+    {
+        lock (_lifetime)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+    }
+
+    private void Exit()
+    {
+        lock (_lifetime)
+        {
+            if (--_running == 0 && _disposed) Monitor.PulseAll(_lifetime);
         }
     }
 
@@ -240,7 +273,7 @@ public sealed partial class SegnnSession : IDisposable
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
         {
-            return (null, $"CUDA was requested but is not available ({FirstLine(ex.Message)}); running on the CPU. The CUDA provider needs CUDA 13 and cuDNN 9.");
+            return (null, CudaUnavailable(ex));
         }
         finally
         {
@@ -248,11 +281,30 @@ public sealed partial class SegnnSession : IDisposable
         }
     }
 
+    /// <summary>What is missing when the CUDA provider cannot start, in words (not ONNX Runtime's logger text).</summary>
+    private static string CudaUnavailable(Exception ex)
+    {
+        string message = ex.Message;
+        string? library = System.Text.RegularExpressions.Regex.Match(message, @"lib[\w.+-]+\.so[\w.]*").Value is { Length: > 0 } m ? m : null;
+        string what = ex is EntryPointNotFoundException or DllNotFoundException
+            ? "this build of ONNX Runtime has no CUDA provider (the app references the CPU package Microsoft.ML.OnnxRuntime; use Microsoft.ML.OnnxRuntime.Gpu)"
+            : library is not null
+                ? $"the CUDA provider needs {library}, which is not installed or not on the library path"
+                : "the CUDA provider could not start (no NVIDIA driver or GPU found)";
+        return $"CUDA was requested but {what}; running on the CPU. The CUDA provider of ONNX Runtime 1.31 needs an NVIDIA driver, CUDA 13 and cuDNN 9.";
+    }
+
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
-    /// <summary>Releases the native session.</summary>
+    /// <summary>Waits for calls in progress, then releases the native session. Safe to call more than once and from any thread.</summary>
     public void Dispose()
     {
+        lock (_lifetime)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            while (_running > 0) Monitor.Wait(_lifetime);
+        }
         _session.Dispose();
         _runOptions.Dispose();
     }

@@ -2,124 +2,109 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Segnn.Nn;
 using Segnn.O3;
+using Segnn.Runtime;
+using Segnn.Tasks;
 
 namespace Segnn;
 
 /// <summary>
 /// The one serialisable description of a model that training, export and the runtime all read: architecture (irreps,
-/// layers, lmax values, norm, pooling), task and its input/output schema. JSON, snake_case, versioned.
+/// layers, lmax values, norm, pooling), task and its output targets. Parsed once into typed, immutable values (enums,
+/// <see cref="Irreps"/>); JSON, snake_case, versioned. Task-specific rules are checked by the task
+/// (<see cref="SegnnTask.Validate"/>).
 /// </summary>
 public sealed record ModelConfig
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>1: the original fields. 2: periodic structures, element encodings, tags and smooth radial cutoffs.</summary>
+    public const int CurrentFormatVersion = 2;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
-    /// <summary><c>nbody</c>, <c>qm9</c> or <c>qm9-mp2</c>.</summary>
-    public string Task { get; init; } = "nbody";
+    public TaskKey Task { get; init; } = NBodyTask.Id;
 
-    /// <summary><c>segnn</c>, or the ablations <c>seconv-linear</c> / <c>seconv-nonlinear</c>.</summary>
-    public string Architecture { get; init; } = "segnn";
+    public Architecture Architecture { get; init; } = Architecture.Segnn;
 
-    public string InputIrreps { get; init; } = "2x1o+1x0e";
-    public string EdgeScalarIrreps { get; init; } = "2x0e";
-    public string OutputIrreps { get; init; } = "1x1o";
+    public Irreps InputIrreps { get; init; } = Irreps.Parse("2x1o+1x0e");
+    public Irreps EdgeScalarIrreps { get; init; } = Irreps.Parse("2x0e");
+    public Irreps OutputIrreps { get; init; } = Irreps.Parse("1x1o");
 
-    /// <summary><c>node</c> (one output per node) or <c>graph</c> (pooled).</summary>
-    public string OutputLevel { get; init; } = "node";
+    public OutputLevel OutputLevel { get; init; } = OutputLevel.Node;
 
     public int HiddenFeatures { get; init; } = 64;
-    public string HiddenIrrepsRule { get; init; } = "weightbalanced";
+    public HiddenIrrepsRule HiddenIrrepsRule { get; init; } = HiddenIrrepsRule.WeightBalanced;
+
     [JsonPropertyName("lmax_hidden")]
     public int LMaxHidden { get; init; } = 1;
+
     [JsonPropertyName("lmax_attributes")]
     public int LMaxAttributes { get; init; } = 1;
+
     public int Layers { get; init; } = 4;
 
-    /// <summary><c>none</c>, <c>instance</c> or <c>batch</c>.</summary>
-    public string Norm { get; init; } = "none";
+    public NormKind Norm { get; init; } = NormKind.None;
 
-    /// <summary>Graph pooling: <c>avg</c> or <c>sum</c>.</summary>
-    public string Pool { get; init; } = "avg";
+    /// <summary>Graph pooling of a graph-level head.</summary>
+    public Pooling Pool { get; init; } = Pooling.Avg;
 
-    /// <summary>Spherical-harmonics normalisation of the attributes: <c>integral</c> (N-body) or <c>component</c> (QM9).</summary>
-    public string ShNormalization { get; init; } = "integral";
+    /// <summary>Spherical-harmonics normalisation of the attributes: integral (N-body) or component (QM9).</summary>
+    [JsonConverter(typeof(EnumNameJsonConverter<ShNormalization>))]
+    public ShNormalization ShNormalization { get; init; } = ShNormalization.Integral;
 
-    /// <summary>N-body node-input centring: <c>reference</c> (the per-particle coordinate-mean quirk) or <c>system</c>.</summary>
-    public string Centering { get; init; } = "reference";
+    /// <summary>N-body node-input centring.</summary>
+    public Centering Centering { get; init; } = Centering.Reference;
 
-    /// <summary><c>fully-connected</c> or <c>radius</c>.</summary>
-    public string Graph { get; init; } = "fully-connected";
+    public GraphConstruction Graph { get; init; } = GraphConstruction.FullyConnected;
 
-    /// <summary>Radius-graph cutoff (Å) where <see cref="Graph"/> is <c>radius</c>.</summary>
+    /// <summary>Radius-graph cutoff (Å) where <see cref="Graph"/> is radius.</summary>
     public double? Cutoff { get; init; }
 
-    /// <summary>Atomic numbers of the one-hot node features, in column order (molecular tasks).</summary>
-    public int[]? Elements { get; init; }
+    /// <summary>Atomic numbers the model knows (atomistic tasks), in the order of their one-hot columns.</summary>
+    public IReadOnlyList<int>? Elements { get; init; }
 
     /// <summary>Named outputs with their irreps and standardisation, in output-column order.</summary>
-    public TargetSpec[] Targets { get; init; } = [new TargetSpec { Name = "positions", Irreps = "1x1o", Unit = "length" }];
+    public IReadOnlyList<TargetSpec> Targets { get; init; } = [new TargetSpec { Name = "positions", Irreps = Irreps.Parse("1x1o"), Unit = "length" }];
 
-    /// <summary>The hidden irreps; computed from the rule when not given.</summary>
-    public string? HiddenIrreps { get; init; }
+    /// <summary>The hidden irreps; chosen by <see cref="HiddenIrrepsRule"/> when not given.</summary>
+    [JsonPropertyName("hidden_irreps")]
+    public Irreps? ExplicitHiddenIrreps { get; init; }
 
-    /// <summary>Parameter precision of training: <c>float32</c> or <c>float64</c>.</summary>
+    /// <summary>Parameter precision of training.</summary>
     [JsonPropertyName("dtype")]
-    public string DType { get; init; } = "float32";
+    public Precision DType { get; init; } = Precision.Float32;
 
-    [JsonIgnore] public Irreps Input => Irreps.Parse(InputIrreps);
-    [JsonIgnore] public Irreps EdgeScalars => Irreps.Parse(EdgeScalarIrreps);
-    [JsonIgnore] public Irreps Output => Irreps.Parse(OutputIrreps);
-    [JsonIgnore] public Irreps Attributes => Irreps.SphericalHarmonics(LMaxAttributes);
-    [JsonIgnore] public Irreps Hidden => HiddenIrreps is not null ? Irreps.Parse(HiddenIrreps) : Nn.HiddenIrreps.Choose(HiddenIrrepsRule, HiddenFeatures, LMaxHidden, Attributes);
-    [JsonIgnore] public bool GraphOutput => OutputLevel == "graph";
-    [JsonIgnore] public ShNormalization ShNorm => O3.SphericalHarmonics.ParseNormalization(ShNormalization);
+    /// <summary>The spherical harmonics of the attributes, l ≤ <see cref="LMaxAttributes"/>.</summary>
+    [JsonIgnore]
+    public Irreps Attributes => Irreps.SphericalHarmonics(LMaxAttributes);
+
+    /// <summary>The hidden irreps: given, or chosen by the rule (memoised: the weight-balanced search runs once per setting).</summary>
+    [JsonIgnore]
+    public Irreps Hidden => ExplicitHiddenIrreps ?? HiddenIrreps.Choose(HiddenIrrepsRule, HiddenFeatures, LMaxHidden, Attributes);
 
     [JsonIgnore]
-    public NormKind NormKind => Norm switch
-    {
-        "none" => Nn.NormKind.None,
-        "instance" => Nn.NormKind.Instance,
-        "batch" => Nn.NormKind.Batch,
-        _ => throw new FormatException($"unknown norm '{Norm}' (expected none, instance or batch)"),
-    };
+    public bool GraphOutput => OutputLevel == OutputLevel.Graph;
+
+    /// <summary>The task this configuration is for.</summary>
+    [JsonIgnore]
+    public SegnnTask TaskDefinition => TaskRegistry.Get(Task);
 
     /// <summary>Checks every field and the consistency between them; throws <see cref="FormatException"/> naming the field.</summary>
     public ModelConfig Validate()
     {
-        if (FormatVersion != CurrentFormatVersion)
-            throw new FormatException($"model config format_version {FormatVersion} is not supported (this build reads {CurrentFormatVersion})");
-        if (Task is not ("nbody" or "qm9" or "qm9-mp2")) throw new FormatException($"unknown task '{Task}' (expected nbody, qm9 or qm9-mp2)");
-        if (Architecture is not ("segnn" or "seconv-linear" or "seconv-nonlinear"))
-            throw new FormatException($"unknown architecture '{Architecture}' (expected segnn, seconv-linear or seconv-nonlinear)");
-        if (OutputLevel is not ("node" or "graph")) throw new FormatException($"output_level must be node or graph, not '{OutputLevel}'");
-        if (Pool is not ("avg" or "sum")) throw new FormatException($"pool must be avg or sum, not '{Pool}'");
-        if (Centering is not ("reference" or "system")) throw new FormatException($"centering must be reference or system, not '{Centering}'");
-        if (Graph is not ("fully-connected" or "radius")) throw new FormatException($"graph must be fully-connected or radius, not '{Graph}'");
-        if (Graph == "radius" && (Cutoff is not > 0 || !double.IsFinite(Cutoff.Value))) throw new FormatException("a radius graph needs a positive cutoff");
-        if (DType is not ("float32" or "float64")) throw new FormatException($"dtype must be float32 or float64, not '{DType}'");
+        if (FormatVersion is < 1 or > CurrentFormatVersion)
+            throw new FormatException($"model config format_version {FormatVersion} is not supported (this build reads 1 to {CurrentFormatVersion})");
         if (Layers < 0) throw new FormatException("layers must be >= 0");
+        if (HiddenFeatures < 1 && ExplicitHiddenIrreps is null) throw new FormatException("hidden_features must be >= 1");
         if (LMaxAttributes < 0 || LMaxHidden < 0) throw new FormatException("lmax values must be >= 0");
-        _ = Input;
-        _ = EdgeScalars;
-        _ = NormKind;
-        _ = ShNorm;
-        Irreps output = Output;
+        if (Graph == GraphConstruction.Radius && (Cutoff is not > 0 || !double.IsFinite(Cutoff.Value))) throw new FormatException("a radius graph needs a positive cutoff");
         Irreps hidden = Hidden;
         if (hidden.Count == 0 || hidden[0].Ir != new Irrep(0, 1)) throw new FormatException($"hidden irreps {hidden} must start with a 0e block");
-        if (Task != "nbody")
-        {
-            if (Elements is not { Length: > 0 }) throw new FormatException($"task {Task} needs the list of elements (atomic numbers) of its one-hot node features");
-            if (Input != Irreps.Parse($"{Elements.Length}x0e"))
-                throw new FormatException($"input_irreps {InputIrreps} must be {Elements.Length}x0e: one scalar per element of {string.Join(", ", Elements)}");
-        }
-        else if (Input.Dim != 7)
-        {
-            throw new FormatException($"the nbody task's node input is [position, velocity, |velocity|] (2x1o+1x0e), not {InputIrreps}");
-        }
-        int targetDim = Targets.Sum(t => Irreps.Parse(t.Irreps).Dim);
-        if (targetDim != output.Dim)
-            throw new FormatException($"targets ({string.Join(", ", Targets.Select(t => $"{t.Name}:{t.Irreps}"))}) do not add up to output irreps {output}");
+        if (Targets.Count == 0) throw new FormatException("a model needs at least one target");
+        int targetDim = Targets.Sum(t => t.Irreps.Dim);
+        if (targetDim != OutputIrreps.Dim)
+            throw new FormatException($"targets ({string.Join(", ", Targets.Select(t => $"{t.Name}:{t.Irreps}"))}) do not add up to output irreps {OutputIrreps}");
+        if (!TaskRegistry.TryGet(Task, out SegnnTask? task))
+            throw new FormatException($"unknown task '{Task}' (expected {TaskRegistry.Choices})");
+        task.Validate(this);
         return this;
     }
 
@@ -141,41 +126,17 @@ public sealed record ModelConfig
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"model config is not valid JSON: {ex.Message}", ex);
+            throw new FormatException($"model config is not valid: {ex.Message}", ex);
         }
         return (config ?? throw new FormatException("model config is empty")).Validate();
     }
-
-    /// <summary>The paper's N-body configuration (segnn.md §4.3).</summary>
-    public static ModelConfig NBody() => new();
-
-    /// <summary>The paper's QM9 configuration (segnn.md §5.2) for one scalar target.</summary>
-    public static ModelConfig Qm9(string target = "alpha", string unit = "bohr^3") => new()
-    {
-        Task = "qm9",
-        InputIrreps = "5x0e",
-        EdgeScalarIrreps = "1x0e",
-        OutputIrreps = "1x0e",
-        OutputLevel = "graph",
-        HiddenFeatures = 128,
-        LMaxHidden = 2,
-        LMaxAttributes = 3,
-        Layers = 7,
-        Norm = "instance",
-        Pool = "avg",
-        ShNormalization = "component",
-        Graph = "radius",
-        Cutoff = 2.0,
-        Elements = [1, 6, 7, 8, 9],
-        Targets = [new TargetSpec { Name = target, Irreps = "1x0e", Unit = unit }],
-    };
 }
 
 /// <summary>One named model output: its irreps, its unit, and the standardisation the model's raw output is undone with.</summary>
 public sealed record TargetSpec
 {
     public string Name { get; init; } = "";
-    public string Irreps { get; init; } = "1x0e";
+    public Irreps Irreps { get; init; } = Irreps.Parse("1x0e");
     public string Unit { get; init; } = "";
 
     /// <summary>Prediction = raw·Scale + Mean (+ Σ atom references) for scalars; vectors are scaled, never shifted.</summary>
@@ -184,8 +145,8 @@ public sealed record TargetSpec
     public double Scale { get; init; } = 1.0;
 
     /// <summary>
-    /// Per-element contributions (aligned with <see cref="ModelConfig.Elements"/>) summed over a molecule's atoms and added
+    /// Per-element contributions (aligned with <see cref="ModelConfig.Elements"/>) summed over a system's atoms and added
     /// to an extensive scalar target, so the network learns only the residual of the composition fit.
     /// </summary>
-    public double[]? AtomReferences { get; init; }
+    public IReadOnlyList<double>? AtomReferences { get; init; }
 }

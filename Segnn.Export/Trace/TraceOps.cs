@@ -1,8 +1,6 @@
 using Segnn.Export.Onnx;
 using Segnn.Nn;
 using Segnn.O3;
-using TorchSharp;
-using TorchSharp.Modules;
 
 namespace Segnn.Export.Trace;
 
@@ -18,19 +16,12 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     public const string PlaceholderOp = "TensorProduct";
 
     private readonly GraphBuilder _b;
-    private readonly Dictionary<Parameter, SymbolicTensor> _parameters = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, string> _parameterNames;
+    private readonly Dictionary<TensorHandle, SymbolicTensor> _parameters = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, SymbolicTensor> _onesColumns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SymbolicTensor> _oneHots = new(StringComparer.Ordinal);
 
     /// <param name="builder">the graph being recorded.</param>
-    /// <param name="parameterNames">names of the model's parameters (for readable initializer names).</param>
-    public TraceOps(GraphBuilder builder, IEnumerable<(string Name, Parameter Parameter)>? parameterNames = null)
-    {
-        _b = builder;
-        _parameterNames = new Dictionary<string, string>();
-        if (parameterNames is not null)
-            foreach (var (name, p) in parameterNames) _parameterNames[Key(p)] = name;
-    }
+    public TraceOps(GraphBuilder builder) => _b = builder;
 
     public bool Training => false;
 
@@ -48,27 +39,22 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         return new(name, type, dims);
     }
 
-    public SymbolicTensor Parameter(Parameter parameter)
+    public SymbolicTensor Parameter(TensorHandle parameter) => FromHandle(parameter);
+
+    public SymbolicTensor Buffer(TensorHandle buffer) => FromHandle(buffer);
+
+    // every use of one parameter reads one initializer, named after the parameter
+    private SymbolicTensor FromHandle(TensorHandle handle)
     {
-        if (_parameters.TryGetValue(parameter, out SymbolicTensor? t)) return t;
-        t = FromTensor(parameter, _parameterNames.GetValueOrDefault(Key(parameter), "param"));
-        _parameters[parameter] = t;
+        if (_parameters.TryGetValue(handle, out SymbolicTensor? t)) return t;
+        float[] values = handle.ReadValues().Select(v => (float)v).ToArray();
+        long[] dims = handle.Shape.ToArray();
+        string name = _b.Constant(values, dims, handle.Name);
+        Values[name] = values;
+        t = Wrap(name, OnnxType.Float, dims.Select(d => (long?)d).ToArray());
+        _parameters[handle] = t;
         return t;
     }
-
-    public SymbolicTensor Buffer(torch.Tensor buffer) => FromTensor(buffer, "buffer");
-
-    private SymbolicTensor FromTensor(torch.Tensor tensor, string hint)
-    {
-        using var _ = torch.no_grad();
-        float[] values = tensor.detach().cpu().to_type(torch.ScalarType.Float32).data<float>().ToArray();
-        long[] dims = tensor.shape;
-        string name = _b.Constant(values, dims, hint);
-        Values[name] = values;
-        return Wrap(name, OnnxType.Float, dims.Select(d => (long?)d).ToArray());
-    }
-
-    private static string Key(torch.Tensor t) => t.Handle.ToString();
 
     public SymbolicTensor Constant(double[] values, params long[] shape)
     {
@@ -154,6 +140,17 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         return result;
     }
 
+    /// <summary>Equal against the class row, cast to float; one per (indices, classes), however often the forward asks.</summary>
+    public SymbolicTensor OneHot(SymbolicTensor indices, IReadOnlyList<long> classes)
+    {
+        string key = indices.Name + "|" + string.Join(",", classes);
+        if (_oneHots.TryGetValue(key, out SymbolicTensor? cached)) return cached;
+        string eq = _b.Node("Equal", [_b.Node("Unsqueeze", [indices.Name, _b.Ints(-1)]), _b.Constant(classes.ToArray(), [1, classes.Count], "classes")]);
+        var result = Wrap(_b.Node("Cast", [eq], ("to", (long)OnnxType.Float)), OnnxType.Float, indices.Dims[0], classes.Count);
+        _oneHots[key] = result;
+        return result;
+    }
+
     public SymbolicTensor Rows(SymbolicTensor x, SymbolicTensor index)
     {
         string name = _b.Node("Gather", [x.Name, index.Name], ("axis", 0L));
@@ -186,7 +183,7 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         return Wrap(output, OnnxType.Float, x.Dims[0], descriptor.Output.Dim);
     }
 
-    public void UpdateRunningStatistic(torch.Tensor buffer, SymbolicTensor value, double momentum) =>
+    public void UpdateRunningStatistic(TensorHandle buffer, SymbolicTensor value, double momentum) =>
         throw new InvalidOperationException("an exported model has no training mode");
 
     private SymbolicTensor Binary(string op, SymbolicTensor a, SymbolicTensor b)

@@ -4,14 +4,27 @@ using Segnn.O3;
 namespace Segnn.Graphs;
 
 /// <summary>
-/// The geometric featurisation shared by training and export (segnn.md §3.1): relative positions r = p_sender − p_receiver,
-/// edge attributes SH(r), node attributes as the mean of incoming edge attributes (plus optional per-node vectors' SH),
-/// distances. Written against <see cref="IOps{T}"/>, so the exported graph contains the very same computation.
+/// The geometric featurisation shared by training and export (segnn.md §3.1): relative positions r = p_sender − p_receiver
+/// (+ shift·cell across a periodic boundary), edge attributes SH(r), node attributes as the mean of incoming edge
+/// attributes (plus optional per-node vectors' SH), distances. Written against <see cref="IOps{T}"/>, so the exported
+/// graph contains the very same computation.
 /// </summary>
 public static class Featurizer
 {
-    public static T RelativePositions<T>(IOps<T> ops, RawGraph<T> g) where T : class =>
-        ops.Sub(ops.Rows(g.Positions, g.Senders), ops.Rows(g.Positions, g.Receivers));
+    /// <summary>
+    /// r = p_sender − p_receiver, plus Σ_k shift_k · (lattice vector k of the edge's graph) for periodic structures: the
+    /// image geometry is computed here, inside the forward, so training and exported models agree and forces and stress
+    /// come out of the same graph.
+    /// </summary>
+    public static T RelativePositions<T>(IOps<T> ops, RawGraph<T> g) where T : class
+    {
+        T r = ops.Sub(ops.Rows(g.Positions, g.Senders), ops.Rows(g.Positions, g.Receivers));
+        if (g.Cell is null || g.EdgeShifts is null) return r;
+        T cell = ops.Rows(g.Cell, ops.Rows(g.Batch, g.Receivers)); // [E, 9]: the cell of each edge's graph
+        for (int k = 0; k < 3; k++)
+            r = ops.Add(r, ops.Mul(ops.Slice(g.EdgeShifts, k, 1), ops.Slice(cell, 3 * k, 3)));
+        return r;
+    }
 
     public static T SquaredNorm<T>(IOps<T> ops, T vectors) where T : class => ops.SumAxis(ops.Mul(vectors, vectors), -1);
 

@@ -20,6 +20,18 @@ public sealed record ImportReport(IReadOnlyList<string> Loaded, IReadOnlyList<st
 /// </summary>
 public static class TorchStateDict
 {
+    /// <summary>The reference's paper configurations <c>import-torch --preset</c> knows: its N-body and QM9 models.</summary>
+    public static IReadOnlyList<Runtime.TaskKey> Presets { get; } = [Tasks.NBodyTask.Id, Tasks.Qm9Task.Id];
+
+    /// <summary>The task's paper configuration of a preset name.</summary>
+    /// <exception cref="ArgumentException">The name is not a preset.</exception>
+    public static ModelConfig Preset(string name)
+    {
+        Tasks.SegnnTask? task = Runtime.TaskKey.IsValid(name) && Tasks.TaskRegistry.TryGet(new Runtime.TaskKey(name), out var t) ? t : null;
+        return task is not null && Presets.Contains(task.Key) ? task.DefaultConfig()
+            : throw new ArgumentException($"--preset must be {string.Join(" or ", Presets)}, not '{name}'");
+    }
+
     /// <summary>Reads a <c>torch.save(model.state_dict())</c> file (PyTorch zip format).</summary>
     public static Dictionary<string, Tensor> Read(string path)
     {

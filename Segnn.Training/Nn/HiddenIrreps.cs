@@ -31,10 +31,14 @@ public static class HiddenIrreps
         return new Irreps(Enumerable.Range(0, lmax + 1).Select(l => new MulIrrep(copies[l], Irrep.SphericalHarmonic(l)))).Simplify();
     }
 
-    public static Irreps Choose(string rule, int hiddenFeatures, int lmaxHidden, Irreps attributes) => rule switch
-    {
-        "weightbalanced" => WeightBalanced(hiddenFeatures, lmaxHidden, attributes),
-        "balanced" => Balanced(lmaxHidden, hiddenFeatures),
-        _ => throw new FormatException($"unknown hidden irreps rule '{rule}' (expected weightbalanced or balanced)"),
-    };
+    /// <summary>The rule's irreps, computed once per (rule, budget, lmax, attributes): configurations ask for them often.</summary>
+    public static Irreps Choose(HiddenIrrepsRule rule, int hiddenFeatures, int lmaxHidden, Irreps attributes) =>
+        Chosen.GetOrAdd((rule, hiddenFeatures, lmaxHidden, attributes), key => key.Rule switch
+        {
+            HiddenIrrepsRule.WeightBalanced => WeightBalanced(key.Features, key.LMax, key.Attributes),
+            HiddenIrrepsRule.Balanced => Balanced(key.LMax, key.Features),
+            _ => throw new FormatException($"unknown hidden irreps rule {key.Rule}"),
+        });
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(HiddenIrrepsRule Rule, int Features, int LMax, Irreps Attributes), Irreps> Chosen = new();
 }

@@ -1,6 +1,4 @@
 using Segnn.O3;
-using TorchSharp;
-using TorchSharp.Modules;
 
 namespace Segnn.Nn;
 
@@ -21,10 +19,10 @@ public interface IOps<T> where T : class
     bool Training { get; }
 
     /// <summary>A trainable parameter (training: the parameter itself; export: an initializer).</summary>
-    T Parameter(Parameter parameter);
+    T Parameter(TensorHandle parameter);
 
     /// <summary>A non-trainable tensor owned by a module (running statistics).</summary>
-    T Buffer(torch.Tensor buffer);
+    T Buffer(TensorHandle buffer);
 
     /// <summary>A floating-point constant of the given shape, in the model's precision.</summary>
     T Constant(double[] values, params long[] shape);
@@ -64,6 +62,12 @@ public interface IOps<T> where T : class
     /// <summary>A [rows(like), 1] column of ones.</summary>
     T OnesColumn(T like);
 
+    /// <summary>
+    /// One-hot rows of an int64 vector over <paramref name="classes"/>: [rows] → [rows, classes] in the model's float
+    /// precision; a value outside the classes gives a zero row (callers validate their inputs first).
+    /// </summary>
+    T OneHot(T indices, IReadOnlyList<long> classes);
+
     /// <summary>Rows of x selected by an int64 index vector: x[index].</summary>
     T Rows(T x, T index);
 
@@ -74,5 +78,5 @@ public interface IOps<T> where T : class
     T TensorProduct(TensorProductDescriptor descriptor, T x, T? y, T weight, T? bias);
 
     /// <summary>Blends a running statistic: buffer ← (1−momentum)·buffer + momentum·value. Only called while training.</summary>
-    void UpdateRunningStatistic(torch.Tensor buffer, T value, double momentum);
+    void UpdateRunningStatistic(TensorHandle buffer, T value, double momentum);
 }

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Segnn.Nn;
 
 /// <summary>Which normalisation follows the residual of each SEGNN layer.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(Segnn.Runtime.EnumNameJsonConverter<NormKind>))]
 public enum NormKind
 {
     None,
@@ -137,9 +138,9 @@ public sealed class InstanceNorm : nn.Module
             x = IrrepsNorm.SubtractScalarMeans(ops, Irreps, x, graphs.Broadcast(ops, means));
         }
         T norm = graphs.Mean(ops, IrrepsNorm.ComponentMeanSquare(ops, Irreps, x)); // [graphs, copies]
-        T factor = ops.Mul(ops.Div(ops.OnesColumn(norm), ops.Sqrt(ops.AddScalar(norm, Eps))), ops.AsRow(ops.Parameter(_weight)));
+        T factor = ops.Mul(ops.Div(ops.OnesColumn(norm), ops.Sqrt(ops.AddScalar(norm, Eps))), ops.AsRow(ops.Parameter(TorchTensorHandle.Of(_weight))));
         x = ops.Mul(x, ops.GatherColumns(graphs.Broadcast(ops, factor), _copyOfColumn));
-        return _bias is null ? x : IrrepsNorm.AddScalarBias(ops, Irreps, x, ops.AsRow(ops.Parameter(_bias)));
+        return _bias is null ? x : IrrepsNorm.AddScalarBias(ops, Irreps, x, ops.AsRow(ops.Parameter(TorchTensorHandle.Of(_bias))));
     }
 }
 
@@ -185,16 +186,16 @@ public sealed class BatchNorm : nn.Module
         {
             T mean = batchStatistics
                 ? ops.MeanRows(ops.GatherColumns(x, _scalarCols))
-                : ops.AsRow(ops.Buffer(_runningMean));
-            if (batchStatistics) ops.UpdateRunningStatistic(_runningMean, mean, Momentum);
+                : ops.AsRow(ops.Buffer(TorchTensorHandle.Of(_runningMean)));
+            if (batchStatistics) ops.UpdateRunningStatistic(TorchTensorHandle.Of(_runningMean), mean, Momentum);
             x = IrrepsNorm.SubtractScalarMeans(ops, Irreps, x, mean);
         }
         T norm = batchStatistics
             ? ops.MeanRows(IrrepsNorm.ComponentMeanSquare(ops, Irreps, x))
-            : ops.AsRow(ops.Buffer(_runningVar));
-        if (batchStatistics) ops.UpdateRunningStatistic(_runningVar, norm, Momentum);
-        T factor = ops.Mul(ops.Div(ops.OnesColumn(norm), ops.Sqrt(ops.AddScalar(norm, Eps))), ops.AsRow(ops.Parameter(_weight)));
+            : ops.AsRow(ops.Buffer(TorchTensorHandle.Of(_runningVar)));
+        if (batchStatistics) ops.UpdateRunningStatistic(TorchTensorHandle.Of(_runningVar), norm, Momentum);
+        T factor = ops.Mul(ops.Div(ops.OnesColumn(norm), ops.Sqrt(ops.AddScalar(norm, Eps))), ops.AsRow(ops.Parameter(TorchTensorHandle.Of(_weight))));
         x = ops.Mul(x, ops.GatherColumns(factor, _copyOfColumn));
-        return _bias is null ? x : IrrepsNorm.AddScalarBias(ops, Irreps, x, ops.AsRow(ops.Parameter(_bias)));
+        return _bias is null ? x : IrrepsNorm.AddScalarBias(ops, Irreps, x, ops.AsRow(ops.Parameter(TorchTensorHandle.Of(_bias))));
     }
 }

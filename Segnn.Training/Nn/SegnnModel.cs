@@ -22,20 +22,20 @@ public sealed class SegnnModel : nn.Module
     public SegnnModel(ModelConfig config) : base("segnn")
     {
         Config = config.Validate();
-        ScalarType dtype = config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
-        Irreps hidden = config.Hidden, attributes = config.Attributes, output = config.Output;
+        ScalarType dtype = config.DType.ScalarType();
+        Irreps hidden = config.Hidden, attributes = config.Attributes, output = config.OutputIrreps;
         Hidden = hidden;
-        _inputToIrMul = Layout.MulIrToIrMul(config.Input);
+        _inputToIrMul = Layout.MulIrToIrMul(config.InputIrreps);
         _outputToMulIr = Layout.IrMulToMulIr(output);
 
-        _embedding = new TensorProductLayer("embedding_layer", config.Input, attributes, hidden, gated: false, dtype);
+        _embedding = new TensorProductLayer("embedding_layer", config.InputIrreps, attributes, hidden, gated: false, dtype);
         register_module("embedding_layer", _embedding);
         var layers = new List<nn.Module>();
         for (int i = 0; i < config.Layers; i++)
         {
-            layers.Add(config.Architecture == "segnn"
-                ? new SegnnLayer($"layer{i}", hidden, attributes, config.EdgeScalars, config.NormKind, dtype)
-                : new SeConvLayer($"layer{i}", hidden, attributes, config.EdgeScalars, config.Architecture == "seconv-nonlinear", config.NormKind, dtype));
+            layers.Add(config.Architecture == Architecture.Segnn
+                ? new SegnnLayer($"layer{i}", hidden, attributes, config.EdgeScalarIrreps, config.Norm, dtype)
+                : new SeConvLayer($"layer{i}", hidden, attributes, config.EdgeScalarIrreps, config.Architecture == Architecture.SeconvNonlinear, config.Norm, dtype));
         }
         _layers = new ModuleList<nn.Module>(layers.ToArray());
         register_module("layers", _layers);
@@ -58,6 +58,10 @@ public sealed class SegnnModel : nn.Module
             _prePool2 = new TensorProductLayer("pre_pool2", hidden, attributes, output, gated: false, dtype);
             register_module("pre_pool2", _prePool2);
         }
+
+        // the backends see parameters and running statistics through handles; give them their registered names
+        foreach (var (name, parameter) in named_parameters()) TorchTensorHandle.Of(parameter).Name = name;
+        foreach (var (name, buffer) in named_buffers()) TorchTensorHandle.Of(buffer).Name = name;
     }
 
     public ModelConfig Config { get; }
@@ -76,7 +80,7 @@ public sealed class SegnnModel : nn.Module
             ? ops.OnesColumn(g.NodeAttributes)
             : ops.Concat([ops.OnesColumn(g.NodeAttributes), ops.Slice(g.NodeAttributes, 1, Config.Attributes.Dim - 1)]);
         // the network works on ir_mul blocks (see Layout); inputs and outputs keep e3nn's mul_ir
-        T input = Layout.IsTrivial(Config.Input) ? g.NodeFeatures : ops.GatherColumns(g.NodeFeatures, _inputToIrMul);
+        T input = Layout.IsTrivial(Config.InputIrreps) ? g.NodeFeatures : ops.GatherColumns(g.NodeFeatures, _inputToIrMul);
         T x = _embedding.Forward(ops, input, nodeAttributes);
         foreach (nn.Module layer in _layers)
         {
@@ -91,10 +95,10 @@ public sealed class SegnnModel : nn.Module
         x = _prePool2.Forward(ops, x, nodeAttributes);
         if (Config.GraphOutput)
         {
-            x = Config.Pool == "avg" ? g.Graphs.Mean(ops, x) : g.Graphs.Sum(ops, x);
+            x = Config.Pool == Pooling.Avg ? g.Graphs.Mean(ops, x) : g.Graphs.Sum(ops, x);
             x = _postPool1!.Forward<T>(ops, x, null);
             x = _postPool2!.Forward<T>(ops, x, null);
         }
-        return Layout.IsTrivial(Config.Output) ? x : ops.GatherColumns(x, _outputToMulIr);
+        return Layout.IsTrivial(Config.OutputIrreps) ? x : ops.GatherColumns(x, _outputToMulIr);
     }
 }

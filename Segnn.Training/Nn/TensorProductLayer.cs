@@ -70,7 +70,7 @@ public sealed class TensorProductLayer : nn.Module
     {
         if (Descriptor.HasInput2 && y is null) throw new ArgumentNullException(nameof(y), $"{GetName()} needs its attribute input");
         T result = ops.TensorProduct(Descriptor, x, Descriptor.HasInput2 ? y : null,
-            ops.Parameter(_tp.Weight), _biases is null ? null : ops.Parameter(_biases));
+            ops.Parameter(TorchTensorHandle.Of(_tp.Weight)), _biases is null ? null : ops.Parameter(TorchTensorHandle.Of(_biases)));
         return Gate is null ? result : Gate.Apply(ops, result);
     }
 

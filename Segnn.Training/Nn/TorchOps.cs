@@ -1,10 +1,16 @@
 using System.Runtime.CompilerServices;
 using Segnn.O3;
+using Segnn.Runtime;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Segnn.Nn;
+
+/// <summary>The one mapping of the schema's precision to TorchSharp's element type.</summary>
+public static class PrecisionExtensions
+{
+    public static ScalarType ScalarType(this Precision precision) => precision == Precision.Float64 ? TorchSharp.torch.ScalarType.Float64 : TorchSharp.torch.ScalarType.Float32;
+}
 
 /// <summary>The TorchSharp backend of <see cref="IOps{T}"/>: eager execution with autograd, for training and evaluation.</summary>
 public sealed class TorchOps : IOps<Tensor>, IDisposable
@@ -12,6 +18,11 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
     private readonly Dictionary<TensorProductDescriptor, TorchTensorProduct> _tensorProducts = new();
     private readonly ConditionalWeakTable<int[], Tensor> _columnIndices = new();
     private readonly Lock _lock = new();
+
+    public TorchOps(Precision precision, Device? device = null, bool training = false)
+        : this(precision.ScalarType(), device, training)
+    {
+    }
 
     public TorchOps(ScalarType dtype = ScalarType.Float32, Device? device = null, bool training = false)
     {
@@ -27,8 +38,8 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
     public Device Device { get; }
     public bool Training { get; set; }
 
-    public Tensor Parameter(Parameter parameter) => parameter;
-    public Tensor Buffer(Tensor buffer) => buffer;
+    public Tensor Parameter(TensorHandle parameter) => ((TorchTensorHandle)parameter).Tensor;
+    public Tensor Buffer(TensorHandle buffer) => ((TorchTensorHandle)buffer).Tensor;
     public Tensor Constant(double[] values, params long[] shape) => tensor(values, shape, DType, Device);
 
     public Tensor Add(Tensor a, Tensor b) => a + b;
@@ -66,6 +77,12 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
     public Tensor OnesColumn(Tensor like) => ones([like.shape[0], 1], DType, Device);
     public Tensor Rows(Tensor x, Tensor index) => x.index_select(0, index);
 
+    public Tensor OneHot(Tensor indices, IReadOnlyList<long> classes)
+    {
+        using Tensor values = tensor(classes.ToArray(), [1, classes.Count], ScalarType.Int64, Device);
+        return indices.unsqueeze(-1).eq(values).to_type(DType);
+    }
+
     public Tensor SegmentSum(Tensor x, Tensor index, Tensor count)
     {
         long n = count.item<long>();
@@ -84,10 +101,11 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
         return tp.Forward(x, y, weight, bias);
     }
 
-    public void UpdateRunningStatistic(Tensor buffer, Tensor value, double momentum)
+    public void UpdateRunningStatistic(TensorHandle buffer, Tensor value, double momentum)
     {
         using var _ = no_grad();
-        buffer.mul_(1 - momentum).add_(value.detach().reshape(buffer.shape), momentum);
+        Tensor b = ((TorchTensorHandle)buffer).Tensor;
+        b.mul_(1 - momentum).add_(value.detach().reshape(b.shape), momentum);
     }
 
     /// <summary>An int64 scalar tensor, for segment counts.</summary>

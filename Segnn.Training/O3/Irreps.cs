@@ -63,6 +63,7 @@ public readonly record struct MulIrrep(int Mul, Irrep Ir)
 /// An ordered list of (multiplicity × irrep) blocks, immutable, with e3nn 0.4.1 semantics. The feature vector is the
 /// concatenation of the blocks in list order; inside a block the layout is multiplicity-major ("mul_ir").
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(IrrepsJsonConverter))]
 public sealed class Irreps : IReadOnlyList<MulIrrep>, IEquatable<Irreps>
 {
     private readonly MulIrrep[] _blocks;

@@ -60,12 +60,12 @@ public static class Trainer
         TrainingState state = restored?.State ?? new TrainingState { Data = dataDescription?.ToDictionary() ?? new() };
         if (restored is not null) progress.Message($"resuming {runDir} after epoch {state.Epoch}");
 
-        TaskDefinition task = TaskDefinition.For(config);
-        ScalarType dtype = config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
+        SegnnTask task = config.TaskDefinition;
+        ScalarType dtype = config.DType.ScalarType();
         using var ops = new TorchOps(dtype, training: true);
         int trainCount = options.MaxTrainSamples > 0 ? Math.Min(options.MaxTrainSamples, train.Count) : train.Count;
         int stepsPerEpoch = Math.Max(1, trainCount / options.BatchSize);
-        double[] columnScale = ColumnScales(config);
+        double[] columnScale = task.ColumnScales(config);
         progress.RunStarted(state.Epoch, options.Epochs, stepsPerEpoch);
 
         var sessionClock = Stopwatch.StartNew();
@@ -98,9 +98,7 @@ public static class Trainer
                 var (batch, targets) = train.Get(new ArraySegment<int>(order, s * options.BatchSize, take));
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                RawGraph<Tensor> graph = batch.ToTensors(ops, config.Elements);
-                Tensor prediction = task.Predict(ops, model, graph);
-                Tensor loss = Loss(options.Loss, prediction, tensor(targets, prediction.shape, dtype), columnScale, dtype);
+                Tensor loss = BatchLoss(model, ops, options.Loss, batch.ToTensors(ops, config.Elements), targets, columnScale);
                 loss.backward();
                 optimizer.step();
                 double l = loss.to_type(ScalarType.Float64).item<double>();
@@ -115,11 +113,16 @@ public static class Trainer
             bool validate = (epoch + 1) % options.ValidateEvery == 0 || epoch + 1 == options.Epochs;
             double? val = null, tst = null;
             bool improved = false;
-            var details = new Dictionary<string, double>();
+            IReadOnlyDictionary<string, double> details = new Dictionary<string, double>();
             if (validate)
             {
-                val = Evaluate(model, config, valid, options.BatchSize, columnScale, null).Metric;
-                if (test is not null) tst = Evaluate(model, config, test, options.BatchSize, columnScale, details).Metric;
+                val = Evaluate(model, valid, options.BatchSize).Metric;
+                if (test is not null)
+                {
+                    EvaluationResult testResult = Evaluate(model, test, options.BatchSize);
+                    tst = testResult.Metric;
+                    details = testResult.Report;
+                }
                 improved = val < state.BestValidation;
             }
             var metrics = new EpochMetrics
@@ -141,7 +144,7 @@ public static class Trainer
                 BestEpoch = improved ? epoch + 1 : state.BestEpoch,
                 BestValidation = improved ? val!.Value : state.BestValidation,
                 TestAtBest = improved ? tst ?? double.NaN : state.TestAtBest,
-                BestDetails = improved ? details : state.BestDetails,
+                BestDetails = improved ? details.ToDictionary() : state.BestDetails,
             };
             if (improved) Checkpoint.Save(bestPath, model, options, state, null);
             RunFiles.WriteMetrics(runDir, state.History);
@@ -150,76 +153,39 @@ public static class Trainer
         }
         if (!File.Exists(bestPath)) Checkpoint.Save(bestPath, model, options, state, null);
         RunFiles.WriteMetrics(runDir, state.History);
-        RunFiles.WritePlot(runDir, state.History, config.Task == "nbody" ? "MSE" : "standardised MAE");
+        RunFiles.WritePlot(runDir, state.History, task.MetricName);
         return new TrainResult(state, bestPath, lastPath, stopped);
     }
 
-    /// <summary>Metric of a split: MSE of positions (N-body) or mean standardised MAE over targets (molecules).</summary>
-    public static (double Metric, int Count) Evaluate(SegnnModel model, ModelConfig config, IGraphDataset data, int batchSize, double[]? columnScale = null, Dictionary<string, double>? details = null)
+    /// <summary>The task's metric on a split (lower is better) and its report in physical units, through <see cref="TorchPredictor"/>.</summary>
+    public static EvaluationResult Evaluate(SegnnModel model, IGraphDataset data, int batchSize)
     {
-        columnScale ??= ColumnScales(config);
-        ScalarType dtype = config.DType == "float64" ? ScalarType.Float64 : ScalarType.Float32;
-        TaskDefinition task = TaskDefinition.For(config);
-        bool wasTraining = model.training;
-        model.eval();
-        using var ops = new TorchOps(dtype, training: false);
-        using var _ = no_grad();
-        int columns = columnScale.Length;
-        var absSum = new double[columns];
-        double sqSum = 0;
-        long rows = 0;
-        try
+        ModelConfig config = model.Config;
+        SegnnTask task = config.TaskDefinition;
+        var errors = new OutputErrors();
+        using var predictor = new TorchPredictor(model);
+        for (int start = 0; start < data.Count; start += batchSize)
         {
-            for (int start = 0; start < data.Count; start += batchSize)
-            {
-                int[] idx = Enumerable.Range(start, Math.Min(batchSize, data.Count - start)).ToArray();
-                var (batch, targets) = data.Get(idx);
-                using var scope = NewDisposeScope();
-                Tensor prediction = task.Predict(ops, model, batch.ToTensors(ops, config.Elements)).to_type(ScalarType.Float64);
-                double[] p = prediction.data<double>().ToArray();
-                for (int i = 0; i < p.Length; i++)
-                {
-                    double d = p[i] - targets[i];
-                    sqSum += d * d;
-                    absSum[i % columns] += Math.Abs(d);
-                }
-                rows += p.Length / columns;
-            }
+            int[] idx = Enumerable.Range(start, Math.Min(batchSize, data.Count - start)).ToArray();
+            var (batch, targets) = data.Get(idx);
+            IReadOnlyDictionary<string, double[]> predicted = task.SplitOutputs(config, predictor.PredictColumns(batch));
+            IReadOnlyDictionary<string, double[]> expected = task.SplitOutputs(config, targets);
+            foreach (var (name, values) in predicted) errors.Add(name, values, expected[name]);
         }
-        finally
-        {
-            if (wasTraining) model.train();
-        }
-        if (rows == 0) throw new InvalidOperationException($"{data.Name}: no samples to evaluate");
-        if (config.Task == "nbody")
-        {
-            double mse = sqSum / (rows * columns);
-            details?.TryAdd("mse", mse);
-            return (mse, data.Count);
-        }
-        int c = 0;
-        double standardised = 0;
-        foreach (TargetSpec t in config.Targets)
-        {
-            int width = O3.Irreps.Parse(t.Irreps).Dim;
-            double mae = Enumerable.Range(c, width).Sum(k => absSum[k]) / (rows * width);
-            details?.TryAdd($"mae_{t.Name}", mae);
-            standardised += mae / t.Scale;
-            c += width;
-        }
-        return (standardised / config.Targets.Length, data.Count);
+        if (data.Count == 0) throw new InvalidOperationException($"{data.Name}: no samples to evaluate");
+        return task.Summarize(config, errors, data.Count);
     }
 
-    /// <summary>Per output column, the scale that standardises it (1 for N-body).</summary>
-    public static double[] ColumnScales(ModelConfig config) =>
-        config.Task == "nbody"
-            ? [1.0, 1.0, 1.0]
-            : config.Targets.SelectMany(t => Enumerable.Repeat(t.Scale, O3.Irreps.Parse(t.Irreps).Dim)).ToArray();
-
-    private static Tensor Loss(string kind, Tensor prediction, Tensor target, double[] columnScale, ScalarType dtype)
+    /// <summary>
+    /// The training loss of one batch (the one definition the trainer and the train-step benchmark share): the task's
+    /// prediction against the targets, MSE or L1 on standardised columns.
+    /// </summary>
+    public static Tensor BatchLoss(SegnnModel model, TorchOps ops, LossKind kind, RawGraph<Tensor> graph, double[] targets, double[] columnScale)
     {
-        if (kind == "mse") return nn.functional.mse_loss(prediction, target);
-        Tensor inverse = tensor(columnScale.Select(s => 1.0 / s).ToArray(), [1, columnScale.Length], dtype);
+        Tensor prediction = model.Config.TaskDefinition.Predict(ops, model, graph);
+        Tensor target = tensor(targets, prediction.shape, prediction.dtype);
+        if (kind == LossKind.Mse) return nn.functional.mse_loss(prediction, target);
+        Tensor inverse = tensor(columnScale.Select(s => 1.0 / s).ToArray(), [1, columnScale.Length], prediction.dtype);
         return ((prediction - target) * inverse).abs().mean();
     }
 

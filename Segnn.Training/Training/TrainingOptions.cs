@@ -1,6 +1,31 @@
 using System.Text.Json.Serialization;
+using Segnn.Runtime;
 
 namespace Segnn.Training;
+
+/// <summary>The learning-rate schedule over a run.</summary>
+[JsonConverter(typeof(EnumNameJsonConverter<LearningRateSchedule>))]
+public enum LearningRateSchedule
+{
+    Constant,
+
+    /// <summary>×<see cref="TrainingOptions.Gamma"/> at each milestone.</summary>
+    Multistep,
+
+    /// <summary>Cosine to 0 over the run.</summary>
+    Cosine,
+}
+
+/// <summary>The training loss.</summary>
+[JsonConverter(typeof(EnumNameJsonConverter<LossKind>))]
+public enum LossKind
+{
+    /// <summary>Mean squared error (N-body).</summary>
+    Mse,
+
+    /// <summary>Mean absolute error on standardised targets (QM9).</summary>
+    L1,
+}
 
 /// <summary>Everything that determines a training run besides the model configuration and the data (JSON, snake_case).</summary>
 public sealed record TrainingOptions
@@ -12,8 +37,7 @@ public sealed record TrainingOptions
     /// <summary>Coupled L2 (added to the gradient before Adam), as torch.optim.Adam's weight_decay.</summary>
     public double WeightDecay { get; init; } = 1e-12;
 
-    /// <summary><c>constant</c>, <c>multistep</c> (×<see cref="Gamma"/> at each milestone) or <c>cosine</c> (to 0 over the run).</summary>
-    public string Schedule { get; init; } = "constant";
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>Milestones as fractions of the epochs (the reference QM9 schedule: 0.8 and 0.9).</summary>
     public double[] Milestones { get; init; } = [0.8, 0.9];
@@ -38,8 +62,7 @@ public sealed record TrainingOptions
     /// </summary>
     public string? TrainFrames { get; init; }
 
-    /// <summary><c>mse</c> (N-body) or <c>l1</c> on standardised targets (QM9).</summary>
-    public string Loss { get; init; } = "mse";
+    public LossKind Loss { get; init; } = LossKind.Mse;
 
     /// <summary>Stop after this many seconds of training (the run ends cleanly, as after its last epoch); 0 = no limit.</summary>
     public double TimeLimitSeconds { get; init; }
@@ -55,8 +78,6 @@ public sealed record TrainingOptions
         if (WeightDecay < 0 || !double.IsFinite(WeightDecay)) throw new ArgumentException("--weight-decay must be >= 0");
         if (ValidateEvery < 1) throw new ArgumentException("--validate-every must be >= 1");
         if (Threads < 1) throw new ArgumentException("--threads must be >= 1");
-        if (Schedule is not ("constant" or "multistep" or "cosine")) throw new ArgumentException($"--schedule must be constant, multistep or cosine, not '{Schedule}'");
-        if (Loss is not ("mse" or "l1")) throw new ArgumentException($"--loss must be mse or l1, not '{Loss}'");
         if (Milestones.Any(m => m <= 0 || m >= 1)) throw new ArgumentException("milestones are fractions of the run in (0, 1)");
         return this;
     }
@@ -66,8 +87,8 @@ public sealed record TrainingOptions
     {
         double lr = Schedule switch
         {
-            "multistep" => LearningRate * Math.Pow(Gamma, Milestones.Count(m => epoch >= (int)Math.Floor(m * Epochs))),
-            "cosine" => LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, Epochs) / Epochs)),
+            LearningRateSchedule.Multistep => LearningRate * Math.Pow(Gamma, Milestones.Count(m => epoch >= (int)Math.Floor(m * Epochs))),
+            LearningRateSchedule.Cosine => LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, Epochs) / Epochs)),
             _ => LearningRate,
         };
         if (WarmupEpochs > 0 && epoch < WarmupEpochs) lr *= (epoch + 1.0) / WarmupEpochs;

@@ -7,6 +7,7 @@ using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
 using Segnn.Training;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Export.Tests;
 
@@ -58,23 +59,23 @@ public sealed class ExportContractTests
     {
         manual_seed(5);
         // N-body with the equivariant centring (vector node outputs) and a molecule model with scalar + vector graph outputs
-        var nbody = new SegnnModel(ModelConfig.NBody() with { Centering = "system" });
-        var molecule = new SegnnModel(ModelConfig.Qm9() with
+        var nbody = new SegnnModel(new NBodyTask().DefaultConfig() with { Centering = Centering.System });
+        var molecule = new SegnnModel(new Qm9Task().DefaultConfig() with
         {
-            Task = "qm9-mp2",
+            Task = Qm9Mp2Task.Id,
             HiddenFeatures = 32,
             Layers = 2,
-            OutputIrreps = "1x0e+1x1o",
-            Targets = [new TargetSpec { Name = "energy", Irreps = "1x0e" }, new TargetSpec { Name = "dipole", Irreps = "1x1o" }],
+            OutputIrreps = Irreps.Parse("1x0e+1x1o"),
+            Targets = [new TargetSpec { Name = "energy", Irreps = Irreps.Parse("1x0e") }, new TargetSpec { Name = "dipole", Irreps = Irreps.Parse("1x1o") }],
         });
         var rng = new Random(6);
         foreach (var (model, batch) in new[] { (nbody, TestSystems.NBody(4, 1)), (molecule, TestSystems.Molecules([7, 11], 2)) })
         {
             using SegnnSession session = SegnnSession.Load(Exporter.Export(model));
-            IReadOnlyDictionary<string, float[]> reference = session.Run(batch.Build());
+            IReadOnlyDictionary<string, double[]> reference = session.Run(batch.Build());
             foreach (var (r, inv) in new[] { (Rotation.Random(rng), false), (Rotation.Identity, true), (Rotation.Random(rng), true) })
             {
-                IReadOnlyDictionary<string, float[]> actual = session.Run(Transform(batch, r, inv).Build());
+                IReadOnlyDictionary<string, double[]> actual = session.Run(Transform(batch, r, inv).Build());
                 foreach (OutputSpec output in session.Metadata.Outputs)
                 {
                     Irreps irreps = Irreps.Parse(output.Irreps);
@@ -91,16 +92,16 @@ public sealed class ExportContractTests
     public void TwoThreadsOnMoreThan100kEdgesAreDeterministic()
     {
         manual_seed(7);
-        var model = new SegnnModel(ModelConfig.NBody() with { Layers = 1 });
+        var model = new SegnnModel(new NBodyTask().DefaultConfig() with { Layers = 1 });
         using SegnnSession session = SegnnSession.Load(Exporter.Export(model), new SessionSettings { IntraOpThreads = 2 });
         BatchBuilder batch = TestSystems.NBody(1100, 8, particles: 10); // 1,100 × 90 = 99,000 + … edges
         batch = TestSystems.NBody(1200, 8, particles: 10); // 108,000 edges
         Assert.IsGreaterThanOrEqualTo(100_000, batch.EdgeCount);
         GraphInputs inputs = batch.Build();
-        float[] first = session.Run(inputs)["predicted_positions"];
+        double[] first = session.Run(inputs)["predicted_positions"];
         for (int run = 0; run < 4; run++)
         {
-            float[] again = session.Run(inputs)["predicted_positions"];
+            double[] again = session.Run(inputs)["predicted_positions"];
             double max = 0;
             for (int i = 0; i < first.Length; i++) max = Math.Max(max, Math.Abs(first[i] - again[i]));
             Assert.IsLessThanOrEqualTo(1e-5, max, $"run {run}: max difference {max:E2}");
@@ -111,7 +112,7 @@ public sealed class ExportContractTests
     public void FeatureConcatsAreNotTakenApartAgain()
     {
         manual_seed(4);
-        var model = Segnn.Export.Onnx.Proto.ModelProto.Parser.ParseFrom(Exporter.Export(new SegnnModel(ModelConfig.NBody())));
+        var model = Segnn.Export.Onnx.Proto.ModelProto.Parser.ParseFrom(Exporter.Export(new SegnnModel(new NBodyTask().DefaultConfig())));
         var nodes = model.Graph.Node;
         var producer = nodes.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(x => x.o, x => x.n);
         Segnn.Export.Onnx.Proto.NodeProto Source(string value)
@@ -140,7 +141,7 @@ public sealed class ExportContractTests
         Directory.CreateDirectory(dir);
         try
         {
-            foreach (var (name, config) in new[] { ("nbody", ModelConfig.NBody()), ("qm9", ModelConfig.Qm9() with { HiddenFeatures = 24, Layers = 2 }) })
+            foreach (var (name, config) in new[] { ("nbody", new NBodyTask().DefaultConfig()), ("qm9", new Qm9Task().DefaultConfig() with { HiddenFeatures = 24, Layers = 2 }) })
             {
                 string path = Path.Combine(dir, name + ".onnx");
                 Exporter.ExportToFile(new SegnnModel(config), path, new ExportOptions { Lowering = lowering });
@@ -168,7 +169,7 @@ public sealed class ExportContractTests
     public void TruncatedOrCorruptModelFilesGiveAClearError()
     {
         manual_seed(10);
-        byte[] model = Exporter.Export(new SegnnModel(ModelConfig.NBody() with { Layers = 1 }));
+        byte[] model = Exporter.Export(new SegnnModel(new NBodyTask().DefaultConfig() with { Layers = 1 }));
         var truncated = Assert.ThrowsExactly<SegnnModelException>(() => SegnnSession.Load(model[..(model.Length / 2)], source: "half.onnx"));
         StringAssert.Contains(truncated.Message, "half.onnx");
         byte[] garbage = new byte[4096];
@@ -188,10 +189,10 @@ public sealed class ExportContractTests
         try
         {
             string path = Path.Combine(dir, "model.ckpt");
-            Checkpoint.Save(path, new SegnnModel(ModelConfig.NBody() with { Layers = 2 }), null, new TrainingState(), null);
+            Checkpoint.Save(path, new SegnnModel(new NBodyTask().DefaultConfig() with { Layers = 2 }), null, new TrainingState(), null);
             Checkpoint ckpt = Checkpoint.Load(path);
             // the same tensors loaded into a model of another configuration
-            var other = new SegnnModel(ModelConfig.NBody() with { Layers = 3, HiddenFeatures = 32 });
+            var other = new SegnnModel(new NBodyTask().DefaultConfig() with { Layers = 3, HiddenFeatures = 32 });
             var ex = Assert.ThrowsExactly<InvalidDataException>(() => ckpt.LoadInto(other));
             StringAssert.Contains(ex.Message, "does not match");
             StringAssert.Contains(ex.Message, "layers.0.message_layer_1.tp.weight");

@@ -4,6 +4,7 @@ using Segnn.Nn;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Export.Tests;
 
@@ -17,7 +18,7 @@ public sealed class ImportExportTests
         set_num_threads(1);
         string dir = SharedPath("fixtures/reference-nbody");
         var arrays = NpyArchive.Read(Path.Combine(dir, "tensors.npz"));
-        var model = new SegnnModel(ModelConfig.NBody());
+        var model = new SegnnModel(new NBodyTask().DefaultConfig());
         TorchStateDict.Load(model, TorchStateDict.Read(Path.Combine(dir, "state_dict.pt")), "state_dict.pt");
         using SegnnSession session = SegnnSession.Load(Exporter.Export(model));
 
@@ -26,7 +27,7 @@ public sealed class ImportExportTests
         var batch = new BatchBuilder();
         for (int g = 0; g < 2; g++)
             batch.Add(pos.AsSpan(15 * g, 15), NeighbourList.FullyConnected(5), vel.AsSpan(15 * g, 15), q.AsSpan(5 * g, 5));
-        float[] actual = session.Run(batch.Build())["predicted_positions"];
+        double[] actual = session.Run(batch.Build())["predicted_positions"];
         double[] expected = arrays["output/out"].Values;
         double err = 0;
         for (int i = 0; i < expected.Length; i++) err = Math.Max(err, Math.Abs(actual[i] - expected[i]));

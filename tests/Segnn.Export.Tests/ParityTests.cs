@@ -1,7 +1,9 @@
+using Segnn.O3;
 using Segnn.Export.Lowering;
 using Segnn.Nn;
 using Segnn.Runtime;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Export.Tests;
 
@@ -16,7 +18,7 @@ public sealed class ParityTests
     public void TheFloat64ReferenceMeasuresFloat32RoundingAndTheExportAgainstIt()
     {
         manual_seed(3);
-        var model = new SegnnModel(ModelConfig.NBody() with { Layers = 2 });
+        var model = new SegnnModel(new NBodyTask().DefaultConfig() with { Layers = 2 });
         using SegnnSession session = SegnnSession.Load(Exporter.Export(model));
         Parity.Result r = Parity.Compare(model, session, TestSystems.NBody(4, 4));
         Assert.IsTrue(r.Float32Rounding is > 0 and < 1e-5, $"float32 rounding {r.Float32Rounding:E2}");
@@ -34,7 +36,7 @@ public sealed class ParityTests
     public void NBodyConfigurationSeveralBatchSizesInOneSession(TensorProductLoweringKind lowering)
     {
         manual_seed(1);
-        var model = new SegnnModel(ModelConfig.NBody());
+        var model = new SegnnModel(new NBodyTask().DefaultConfig());
         using SegnnSession session = SegnnSession.Load(Exporter.Export(model, new ExportOptions { Lowering = lowering }));
         foreach (int systems in new[] { 1, 7, 100 })
         {
@@ -47,7 +49,7 @@ public sealed class ParityTests
     public void Qm9PaperConfigurationWithSingleNodeAndIsolatedAtoms()
     {
         manual_seed(2);
-        var model = new SegnnModel(ModelConfig.Qm9() with { Targets = [new TargetSpec { Name = "alpha", Irreps = "1x0e", Unit = "bohr^3", Mean = 75.2, Scale = 6.3 }] });
+        var model = new SegnnModel(new Qm9Task().DefaultConfig() with { Targets = [new TargetSpec { Name = "alpha", Irreps = Irreps.Parse("1x0e"), Unit = "bohr^3", Mean = 75.2, Scale = 6.3 }] });
         using SegnnSession session = SegnnSession.Load(Exporter.Export(model));
         // sizes 1 (a single node), 29, and sparse boxes where some atoms have no neighbour within the cutoff
         foreach (int[] sizes in new[] { new[] { 1 }, new[] { 12, 29, 5 }, new[] { 6, 6 } })
@@ -61,17 +63,17 @@ public sealed class ParityTests
     public void MultiTargetGraphModelWithVectorOutput()
     {
         manual_seed(3);
-        ModelConfig config = ModelConfig.Qm9() with
+        ModelConfig config = new Qm9Task().DefaultConfig() with
         {
-            Task = "qm9-mp2",
+            Task = Qm9Mp2Task.Id,
             HiddenFeatures = 32,
             Layers = 2,
-            OutputIrreps = "2x0e+1x1o",
+            OutputIrreps = Irreps.Parse("2x0e+1x1o"),
             Targets =
             [
-                new TargetSpec { Name = "binding_energy", Irreps = "1x0e", Unit = "eV", Mean = -7, Scale = 0.3, AtomReferences = [-13.6, -1030, -1485, -2040, -2710] },
-                new TargetSpec { Name = "homo", Irreps = "1x0e", Unit = "eV", Mean = -11, Scale = 0.5 },
-                new TargetSpec { Name = "dipole", Irreps = "1x1o", Unit = "e*bohr", Scale = 0.8 },
+                new TargetSpec { Name = "binding_energy", Irreps = Irreps.Parse("1x0e"), Unit = "eV", Mean = -7, Scale = 0.3, AtomReferences = [-13.6, -1030, -1485, -2040, -2710] },
+                new TargetSpec { Name = "homo", Irreps = Irreps.Parse("1x0e"), Unit = "eV", Mean = -11, Scale = 0.5 },
+                new TargetSpec { Name = "dipole", Irreps = Irreps.Parse("1x1o"), Unit = "e*bohr", Scale = 0.8 },
             ],
         };
         var model = new SegnnModel(config);

@@ -1,8 +1,10 @@
+using Segnn.O3;
 using Segnn.Nn;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Export.Tests;
 
@@ -20,18 +22,18 @@ public sealed class RuntimeTests
     {
         set_num_threads(1);
         manual_seed(21);
-        _molecularModel = new SegnnModel(ModelConfig.Qm9() with
+        _molecularModel = new SegnnModel(new Qm9Task().DefaultConfig() with
         {
-            Task = "qm9-mp2",
+            Task = Qm9Mp2Task.Id,
             HiddenFeatures = 32,
             Layers = 2,
             Elements = [1, 6, 7, 8],
-            InputIrreps = "4x0e",
-            OutputIrreps = "1x0e+1x1o",
-            Targets = [new TargetSpec { Name = "binding_energy", Irreps = "1x0e", Unit = "eV", Mean = -60, Scale = 8 }, new TargetSpec { Name = "dipole", Irreps = "1x1o", Unit = "e*bohr", Scale = 0.7 }],
+            InputIrreps = Irreps.Parse("4x0e"),
+            OutputIrreps = Irreps.Parse("1x0e+1x1o"),
+            Targets = [new TargetSpec { Name = "binding_energy", Irreps = Irreps.Parse("1x0e"), Unit = "eV", Mean = -60, Scale = 8 }, new TargetSpec { Name = "dipole", Irreps = Irreps.Parse("1x1o"), Unit = "e*bohr", Scale = 0.7 }],
         });
         _molecularFile = Exporter.Export(_molecularModel);
-        _nbodyModel = new SegnnModel(ModelConfig.NBody() with { Layers = 2 });
+        _nbodyModel = new SegnnModel(new NBodyTask().DefaultConfig() with { Layers = 2 });
         _nbodyFile = Exporter.Export(_nbodyModel);
     }
 
@@ -65,7 +67,8 @@ public sealed class RuntimeTests
         IReadOnlyList<SystemPrediction> predictions = session.Predict(molecules, new BatchOptions { MaxNodes = 60 });
         var batch = new BatchBuilder();
         foreach (Molecule m in molecules) batch.Add(m.Positions, NeighbourList.Radius(m.Positions, 2.0), atomicNumbers: m.AtomicNumbers);
-        var torch = Parity.TorchOutputs(_molecularModel!, batch);
+        using var predictor = new TorchPredictor(_molecularModel!);
+        var torch = predictor.Predict(batch);
         double max = 0;
         for (int i = 0; i < molecules.Length; i++)
         {
@@ -84,7 +87,8 @@ public sealed class RuntimeTests
         IReadOnlyList<SystemPrediction> predictions = session.Predict(systems, new BatchOptions { MaxSystems = 7 });
         var batch = new BatchBuilder();
         foreach (ParticleSystem s in systems) batch.Add(s.Positions, NeighbourList.FullyConnected(5), s.Velocities, s.Charges);
-        float[] torch = Parity.TorchOutputs(_nbodyModel!, batch)["predicted_positions"];
+        using var predictor = new TorchPredictor(_nbodyModel!);
+        double[] torch = predictor.Predict(batch)["predicted_positions"];
         double max = 0;
         for (int i = 0; i < systems.Length; i++)
             for (int k = 0; k < 15; k++) max = Math.Max(max, Math.Abs(predictions[i].Outputs["predicted_positions"][k] - torch[15 * i + k]));

@@ -41,7 +41,7 @@ public sealed class ShippedModelTests
     public void DipoleModelRotatesTheDipoleWithTheMolecule()
     {
         using SegnnSession model = SegnnSession.Load(Model("qm9-mp2-homo-dipole.onnx"));
-        Assert.AreEqual("qm9-mp2", model.Metadata.Task);
+        Assert.AreEqual(new TaskKey("qm9-mp2"), model.Metadata.Task);
         // glycine-like geometry (Å): the dipole is far from zero
         var molecule = new Molecule("glycine", [7, 6, 6, 8, 8, 1, 1, 1, 1, 1],
         [
@@ -67,7 +67,7 @@ public sealed class ShippedModelTests
     public void NBodyModelLoadsAndPredictsThroughTheRuntimeAlone()
     {
         using SegnnSession model = SegnnSession.Load(Model("nbody-charged.onnx"));
-        Assert.AreEqual("nbody", model.Metadata.Task);
+        Assert.AreEqual(new TaskKey("nbody"), model.Metadata.Task);
         Assert.AreEqual("predicted_positions", model.Metadata.Outputs.Single().Name);
         var system = new ParticleSystem("s", [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0.5, -0.5, 0, 0, 0, -0.5, 0], [1, -1, 1, -1, 1]);
         double[] p = model.Predict(system).Outputs["predicted_positions"];

@@ -28,14 +28,15 @@ foreach (string file in files)
     }
     Func<IReadOnlyList<SystemPrediction>> runCpu, runGpu;
     string batch;
-    if (cpu.Metadata.Task == "nbody")
+    if (cpu.Metadata.System == SystemKind.ParticleSystem)
     {
-        ParticleSystem[] systems = NBodySystems(100);
+        ParticleSystem[] systems = SyntheticSystems.ParticleSystems(100, seed: 1);
         (runCpu, runGpu, batch) = (() => cpu.Predict(systems), () => gpu.Predict(systems), "100 five-particle systems");
     }
     else
     {
-        Molecule[] molecules = xyz is null ? ChainMolecules(128, cpu.Metadata.Elements ?? [1, 6, 7, 8]) : XyzReader.ReadFile(xyz).Take(128).Select(Molecule.FromFrame).ToArray();
+        // molecule-like chains when no QM9 file is given: the check needs no data files
+        Molecule[] molecules = xyz is null ? SyntheticSystems.Chains(128, 18, cpu.Metadata.Elements ?? [1, 6, 7, 8], seed: 2) : XyzReader.ReadFile(xyz).Take(128).Select(Molecule.FromFrame).ToArray();
         var options = new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue };
         (runCpu, runGpu, batch) = (() => cpu.Predict(molecules, options), () => gpu.Predict(molecules, options), $"{molecules.Length} molecules, {molecules.Sum(m => m.AtomCount)} atoms");
     }
@@ -60,42 +61,4 @@ string? ArgOrDefault(string name, string? fallback)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
-static double Median(Func<IReadOnlyList<SystemPrediction>> run)
-{
-    run();
-    var times = new List<double>();
-    for (int i = 0; i < 20; i++)
-    {
-        long start = Stopwatch.GetTimestamp();
-        run();
-        times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-    }
-    times.Sort();
-    return times[times.Count / 2];
-}
-
-static ParticleSystem[] NBodySystems(int count)
-{
-    var rng = new Random(1);
-    double[] Values(int n, double s) => Enumerable.Range(0, n).Select(_ => s * (2 * rng.NextDouble() - 1)).ToArray();
-    return Enumerable.Range(0, count).Select(i => new ParticleSystem($"s{i}", Values(15, 2), Values(15, 0.5), Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray())).ToArray();
-}
-
-// molecule-like chains (1.4 Å steps) when no QM9 file is given: the check needs no data files
-static Molecule[] ChainMolecules(int count, IReadOnlyList<int> elements)
-{
-    var rng = new Random(2);
-    return Enumerable.Range(0, count).Select(i =>
-    {
-        int n = 18;
-        var p = new double[3 * n];
-        for (int a = 1; a < n; a++)
-        {
-            double x = rng.NextDouble() - 0.5, y = rng.NextDouble() - 0.5, z = rng.NextDouble() - 0.5, r = Math.Sqrt(x * x + y * y + z * z) + 1e-9;
-            p[3 * a] = p[3 * a - 3] + 1.4 * x / r;
-            p[3 * a + 1] = p[3 * a - 2] + 1.4 * y / r;
-            p[3 * a + 2] = p[3 * a - 1] + 1.4 * z / r;
-        }
-        return new Molecule($"m{i}", Enumerable.Range(0, n).Select(_ => elements[rng.Next(elements.Count)]).ToArray(), p);
-    }).ToArray();
-}
+static double Median(Func<IReadOnlyList<SystemPrediction>> run) => Timing.Median(Timing.Time(() => run(), 1, 20));

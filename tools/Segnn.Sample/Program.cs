@@ -6,7 +6,7 @@ string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory,
 using SegnnSession model = SegnnSession.Load(path);
 Console.WriteLine($"{model.Metadata.Task} model on {model.ExecutionProvider}; outputs: {string.Join(", ", model.Metadata.Outputs.Select(o => o.Name))}");
 
-if (model.Metadata.Task == "nbody")
+if (model.Metadata.System == SystemKind.ParticleSystem)
 {
     var system = new ParticleSystem("demo", Positions: [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1],
         Velocities: [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0.5, -0.5, 0, 0, 0, -0.5, 0], Charges: [1, -1, 1, -1, 1]);

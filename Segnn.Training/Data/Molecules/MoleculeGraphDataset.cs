@@ -63,7 +63,7 @@ public static class TargetStatistics
             if (t.IsVector)
             {
                 double scale = train.SelectMany(m => m.Vectors[t.Name]).Average(Math.Abs);
-                return new TargetSpec { Name = t.Name, Irreps = "1x1o", Unit = t.Unit, Mean = 0, Scale = scale > 0 ? scale : 1 };
+                return new TargetSpec { Name = t.Name, Irreps = O3.Irreps.Parse("1x1o"), Unit = t.Unit, Mean = 0, Scale = scale > 0 ? scale : 1 };
             }
             double[]? references = null;
             double[] y = train.Select(m => m.Scalars[t.Name]).ToArray();
@@ -71,11 +71,12 @@ public static class TargetStatistics
             {
                 // standardise the residual of the composition fit; its intercept ends up in the mean
                 CompositionBaseline fit = CompositionBaseline.Fit(train, t.Name, elements);
-                references = fit.Weights.Take(elements.Length).ToArray();
-                y = train.Select(m => m.Scalars[t.Name] - m.Molecule.AtomicNumbers.Sum(z => references[Array.IndexOf(elements, z)])).ToArray();
+                double[] weights = fit.Weights.Take(elements.Length).ToArray();
+                references = weights;
+                y = train.Select(m => m.Scalars[t.Name] - m.Molecule.AtomicNumbers.Sum(z => weights[Array.IndexOf(elements, z)])).ToArray();
             }
             double mean = y.Average(), mad = y.Average(v => Math.Abs(v - mean));
-            return new TargetSpec { Name = t.Name, Irreps = "1x0e", Unit = t.Unit, Mean = mean, Scale = mad > 0 ? mad : 1, AtomReferences = references };
+            return new TargetSpec { Name = t.Name, Irreps = O3.Irreps.Parse("1x0e"), Unit = t.Unit, Mean = mean, Scale = mad > 0 ? mad : 1, AtomReferences = references };
         }).ToArray();
     }
 }

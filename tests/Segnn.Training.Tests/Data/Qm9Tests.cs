@@ -1,3 +1,4 @@
+using Segnn.O3;
 using Segnn.Data.Molecules;
 
 namespace Segnn.Training.Tests.Data;
@@ -124,6 +125,6 @@ public sealed class Qm9Tests
         Assert.AreEqual(molecules.Average(m => Math.Abs(m.Scalars["e"] - mean)), specs[0].Scale, 1e-9);
         Assert.AreEqual(0.0, specs[1].Mean);
         Assert.AreEqual((1 + 2 + 0.5) / 3.0, specs[1].Scale, 1e-12);
-        Assert.AreEqual("1x1o", specs[1].Irreps);
+        Assert.AreEqual(Irreps.Parse("1x1o"), specs[1].Irreps);
     }
 }

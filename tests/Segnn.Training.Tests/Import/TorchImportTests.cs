@@ -1,8 +1,10 @@
+using Segnn.Runtime;
 using Segnn.Import;
 using Segnn.Nn;
 using Segnn.Training.Tests.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Training.Tests.Import;
 
@@ -30,7 +32,7 @@ public sealed class TorchImportTests
         foreach (var (name, array) in fixture.Arrays.Where(a => a.Key.StartsWith("buffer/", StringComparison.Ordinal) && a.Key.EndsWith("sqrt_k_correction", StringComparison.Ordinal)))
             state[name["buffer/".Length..]] = tensor(array.Values, array.Shape, ScalarType.Float64);
         using var scope = NewDisposeScope();
-        var model = new SegnnModel(ModelConfig.NBody() with { DType = "float64" });
+        var model = new SegnnModel(new NBodyTask().DefaultConfig() with { DType = Precision.Float64 });
         ImportReport report = TorchStateDict.Load(model, state, "state_dict.pt");
         Assert.HasCount(37, report.Loaded);
         Assert.HasCount(19, report.CheckedBuffers); // embedding, 4 × 4 layer tensor products, pre_pool1, pre_pool2
@@ -49,7 +51,7 @@ public sealed class TorchImportTests
     public void MissingMisShapedOrUnknownTensorsAreNamed()
     {
         Dictionary<string, Tensor> state = TorchStateDict.Read(SharedData.Require("fixtures/reference-nbody/state_dict.pt"));
-        var model = new SegnnModel(ModelConfig.NBody() with { DType = "float64" });
+        var model = new SegnnModel(new NBodyTask().DefaultConfig() with { DType = Precision.Float64 });
 
         var missing = new Dictionary<string, Tensor>(state);
         missing.Remove("layers.2.update_layer_1.tp.weight");
@@ -65,7 +67,7 @@ public sealed class TorchImportTests
         StringAssert.Contains(ex.Message, "unknown layers.4.message_layer_1.tp.weight");
 
         // a configuration that does not match the state dict (the QM9 preset) is refused by name, not zero-filled
-        ex = Assert.ThrowsExactly<InvalidDataException>(() => TorchStateDict.Load(new SegnnModel(ModelConfig.Qm9() with { Layers = 1, HiddenFeatures = 16 }), state, "d.pt"));
+        ex = Assert.ThrowsExactly<InvalidDataException>(() => TorchStateDict.Load(new SegnnModel(new Qm9Task().DefaultConfig() with { Layers = 1, HiddenFeatures = 16 }), state, "d.pt"));
         StringAssert.Contains(ex.Message, "embedding_layer.tp.weight has shape");
     }
 }

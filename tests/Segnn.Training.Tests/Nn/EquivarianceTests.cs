@@ -4,6 +4,7 @@ using Segnn.O3;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segnn.Runtime;
 
 namespace Segnn.Training.Tests.Nn;
 
@@ -91,9 +92,9 @@ public sealed class EquivarianceTests
     {
         manual_seed(7);
         // the reference's per-particle centring breaks rotation equivariance by design; the system centring does not
-        ModelConfig config = ModelConfig.NBody() with { Centering = "system", DType = dtype == ScalarType.Float64 ? "float64" : "float32", Layers = 2 };
+        ModelConfig config = new NBodyTask().DefaultConfig() with { Centering = Centering.System, DType = dtype == ScalarType.Float64 ? Precision.Float64 : Precision.Float32, Layers = 2 };
         var model = new SegnnModel(config);
-        var task = TaskDefinition.For(config);
+        var task = config.TaskDefinition;
         using var ops = new TorchOps(dtype);
         RawGraph<Tensor> g = TestGraphs.NBody(ops, new Random(8), dtype, 5, 4);
         Tensor reference = task.Predict(ops, model, g);
@@ -109,22 +110,22 @@ public sealed class EquivarianceTests
     [DynamicData(nameof(Precisions))]
     public void MoleculeModelGraphScalarAndVectorOutputsWithEveryNorm(ScalarType dtype, double tolerance)
     {
-        foreach (string norm in new[] { "instance", "batch", "none" })
+        foreach (NormKind norm in new[] { NormKind.Instance, NormKind.Batch, NormKind.None })
         {
             manual_seed(11);
-            ModelConfig config = ModelConfig.Qm9() with
+            ModelConfig config = new Qm9Task().DefaultConfig() with
             {
-                Task = "qm9-mp2",
+                Task = Qm9Mp2Task.Id,
                 HiddenFeatures = 24,
                 Layers = 2,
                 Norm = norm,
-                OutputIrreps = "1x0e+1x1o",
-                Targets = [new TargetSpec { Name = "energy", Irreps = "1x0e", Mean = 0.3, Scale = 2 }, new TargetSpec { Name = "dipole", Irreps = "1x1o", Scale = 1.5 }],
-                DType = dtype == ScalarType.Float64 ? "float64" : "float32",
+                OutputIrreps = Irreps.Parse("1x0e+1x1o"),
+                Targets = [new TargetSpec { Name = "energy", Irreps = Irreps.Parse("1x0e"), Mean = 0.3, Scale = 2 }, new TargetSpec { Name = "dipole", Irreps = Irreps.Parse("1x1o"), Scale = 1.5 }],
+                DType = dtype == ScalarType.Float64 ? Precision.Float64 : Precision.Float32,
             };
             var model = new SegnnModel(config);
             model.eval();
-            var task = TaskDefinition.For(config);
+            var task = config.TaskDefinition;
             using var ops = new TorchOps(dtype);
             RawGraph<Tensor> g = TestGraphs.Molecules(ops, new Random(12), dtype, 6, 3, 1);
             Tensor reference = task.Predict(ops, model, g);
@@ -132,7 +133,7 @@ public sealed class EquivarianceTests
             foreach (var (r, inv) in Actions(13))
             {
                 Tensor transformed = task.Predict(ops, model, TestGraphs.Transform(g, r, inv));
-                double err = TestGraphs.RelativeDifference(transformed, TestGraphs.Act(config.Output, r, inv, reference));
+                double err = TestGraphs.RelativeDifference(transformed, TestGraphs.Act(config.OutputIrreps, r, inv, reference));
                 Assert.IsLessThan(tolerance, err, $"norm={norm} inversion={inv}: {err:E2}");
             }
         }
@@ -141,19 +142,19 @@ public sealed class EquivarianceTests
     [TestMethod]
     public void SeConvAblationsAreEquivariant()
     {
-        foreach (string arch in new[] { "seconv-linear", "seconv-nonlinear" })
+        foreach (Architecture arch in new[] { Architecture.SeconvLinear, Architecture.SeconvNonlinear })
         {
             manual_seed(21);
-            ModelConfig config = ModelConfig.NBody() with { Architecture = arch, Centering = "system", Norm = "instance", DType = "float64", Layers = 2, HiddenFeatures = 40 };
+            ModelConfig config = new NBodyTask().DefaultConfig() with { Architecture = arch, Centering = Centering.System, Norm = NormKind.Instance, DType = Precision.Float64, Layers = 2, HiddenFeatures = 40 };
             var model = new SegnnModel(config);
-            var task = TaskDefinition.For(config);
+            var task = config.TaskDefinition;
             using var ops = new TorchOps(ScalarType.Float64);
             RawGraph<Tensor> g = TestGraphs.NBody(ops, new Random(22), ScalarType.Float64, 5, 5);
             Tensor reference = task.Predict(ops, model, g);
             foreach (var (r, inv) in Actions(23))
             {
                 Tensor transformed = task.Predict(ops, model, TestGraphs.Transform(g, r, inv));
-                Assert.IsLessThan(1e-10, TestGraphs.RelativeDifference(transformed, TestGraphs.Act(Irreps.Parse("1x1o"), r, inv, reference)), arch);
+                Assert.IsLessThan(1e-10, TestGraphs.RelativeDifference(transformed, TestGraphs.Act(Irreps.Parse("1x1o"), r, inv, reference)), arch.ToString());
             }
         }
     }

@@ -4,6 +4,7 @@ using Segnn.O3;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segnn.Runtime;
 
 namespace Segnn.Training.Tests.Nn;
 
@@ -16,8 +17,8 @@ public sealed class ModelTests
     [TestMethod]
     public void ParameterCountsOfThePaperConfigurations()
     {
-        Assert.AreEqual(147_424L, new SegnnModel(ModelConfig.NBody()).ParameterCount);
-        Assert.AreEqual(1_033_525L, new SegnnModel(ModelConfig.Qm9()).ParameterCount);
+        Assert.AreEqual(147_424L, new SegnnModel(new NBodyTask().DefaultConfig()).ParameterCount);
+        Assert.AreEqual(1_033_525L, new SegnnModel(new Qm9Task().DefaultConfig()).ParameterCount);
     }
 
     [TestMethod]
@@ -59,14 +60,14 @@ public sealed class ModelTests
     [TestMethod]
     public void EveryParameterReceivesAGradient()
     {
-        foreach (ModelConfig config in new[] { ModelConfig.NBody() with { Layers = 2 }, ModelConfig.Qm9() with { HiddenFeatures = 24, Layers = 2 }, ModelConfig.Qm9() with { HiddenFeatures = 24, Layers = 2, Norm = "batch" } })
+        foreach (ModelConfig config in new[] { new NBodyTask().DefaultConfig() with { Layers = 2 }, new Qm9Task().DefaultConfig() with { HiddenFeatures = 24, Layers = 2 }, new Qm9Task().DefaultConfig() with { HiddenFeatures = 24, Layers = 2, Norm = NormKind.Batch } })
         {
             manual_seed(1);
             var model = new SegnnModel(config);
             model.train();
-            var task = TaskDefinition.For(config);
+            var task = config.TaskDefinition;
             using var ops = new TorchOps(ScalarType.Float32, training: true);
-            RawGraph<Tensor> g = config.Task == "nbody"
+            RawGraph<Tensor> g = config.Task == NBodyTask.Id
                 ? TestGraphs.NBody(ops, new Random(1), ScalarType.Float32, 5, 5)
                 : TestGraphs.Molecules(ops, new Random(1), ScalarType.Float32, 5, 4);
             task.Predict(ops, model, g).square().sum().backward();
@@ -82,9 +83,9 @@ public sealed class ModelTests
     public void NodePermutationPermutesOutputs()
     {
         manual_seed(2);
-        ModelConfig config = ModelConfig.NBody() with { DType = "float64", Layers = 2 };
+        ModelConfig config = new NBodyTask().DefaultConfig() with { DType = Precision.Float64, Layers = 2 };
         var model = new SegnnModel(config);
-        var task = TaskDefinition.For(config);
+        var task = config.TaskDefinition;
         using var ops = new TorchOps(ScalarType.Float64);
         RawGraph<Tensor> g = TestGraphs.NBody(ops, new Random(3), ScalarType.Float64, 5, 5);
         Tensor reference = task.Predict(ops, model, g);
@@ -110,16 +111,16 @@ public sealed class ModelTests
     public void AGraphAloneEqualsTheSameGraphInsideABatch()
     {
         manual_seed(4);
-        ModelConfig config = ModelConfig.Qm9() with { HiddenFeatures = 24, Layers = 2, DType = "float64" };
+        ModelConfig config = new Qm9Task().DefaultConfig() with { HiddenFeatures = 24, Layers = 2, DType = Precision.Float64 };
         var model = new SegnnModel(config);
-        var task = TaskDefinition.For(config);
+        var task = config.TaskDefinition;
         using var ops = new TorchOps(ScalarType.Float64);
         RawGraph<Tensor> batch = TestGraphs.Molecules(ops, new Random(5), ScalarType.Float64, 4, 6, 3);
         Tensor all = task.Predict(ops, model, batch);
         // the second molecule alone: nodes 4..9
         var (s, r, b) = TestGraphs.FullyConnected(6);
         var alone = new RawGraph<Tensor>(batch.Positions.narrow(0, 4, 6), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64),
-            tensor(b, ScalarType.Int64), ops.Count(6), ops.Count(1), NodeFeatures: batch.NodeFeatures!.narrow(0, 4, 6));
+            tensor(b, ScalarType.Int64), ops.Count(6), ops.Count(1)) { AtomicNumbers = batch.AtomicNumbers!.narrow(0, 4, 6) };
         Tensor single = task.Predict(ops, model, alone);
         Assert.IsLessThan(1e-12, TestGraphs.RelativeDifference(single, all.narrow(0, 1, 1)));
     }
@@ -128,14 +129,14 @@ public sealed class ModelTests
     public void IsolatedNodesAndSingleNodeGraphsGiveFiniteOutputs()
     {
         manual_seed(5);
-        ModelConfig config = ModelConfig.Qm9() with { HiddenFeatures = 24, Layers = 2, DType = "float64" };
+        ModelConfig config = new Qm9Task().DefaultConfig() with { HiddenFeatures = 24, Layers = 2, DType = Precision.Float64 };
         var model = new SegnnModel(config);
-        var task = TaskDefinition.For(config);
+        var task = config.TaskDefinition;
         using var ops = new TorchOps(ScalarType.Float64);
         // graph 0: one atom; graph 1: two atoms without edges between them
         var g = new RawGraph<Tensor>(tensor(new double[] { 0, 0, 0, 5, 5, 5, -5, 0, 1 }, [3, 3], ScalarType.Float64),
             tensor(Array.Empty<long>(), ScalarType.Int64), tensor(Array.Empty<long>(), ScalarType.Int64), tensor(new long[] { 0, 1, 1 }, ScalarType.Int64),
-            ops.Count(3), ops.Count(2), NodeFeatures: tensor(new double[] { 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0 }, [3, 5], ScalarType.Float64));
+            ops.Count(3), ops.Count(2)) { AtomicNumbers = tensor(new long[] { 1, 6, 7 }, ScalarType.Int64) };
         Tensor y = task.Predict(ops, model, g);
         Assert.AreEqual(2L, y.shape[0]);
         Assert.IsTrue(y.isfinite().all().item<bool>());

@@ -1,3 +1,4 @@
+using Segnn.Runtime;
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.Tasks;
@@ -27,7 +28,7 @@ public sealed class ReferenceExactnessTests
 
     private static SegnnModel ReferenceModel(ReferenceFixture fixture)
     {
-        var model = new SegnnModel(ModelConfig.NBody() with { DType = "float64" });
+        var model = new SegnnModel(new NBodyTask().DefaultConfig() with { DType = Precision.Float64 });
         Assert.AreEqual(147_424, model.ParameterCount);
         fixture.LoadParameters(model);
         return model;
@@ -65,9 +66,9 @@ public sealed class ReferenceExactnessTests
         using var ops = new TorchOps(ScalarType.Float64);
         Tensor edges = fixture.Input("edge_index", ScalarType.Int64);
         var raw = new RawGraph<Tensor>(fixture.Input("pos"), edges[0], edges[1], fixture.Input("batch", ScalarType.Int64),
-            ops.Count(10), ops.Count(2), fixture.Input("vel"), fixture.Input("charges"));
-        var task = new NBodyTask(ModelConfig.NBody() with { DType = "float64" });
-        SegnnInputs<Tensor> g = task.Featurize(ops, raw);
+            ops.Count(10), ops.Count(2)) { Velocities = fixture.Input("vel"), Charges = fixture.Input("charges") };
+        var task = new NBodyTask();
+        SegnnInputs<Tensor> g = task.Featurize(ops, new NBodyTask().DefaultConfig() with { DType = Precision.Float64 }, raw);
         Assert.IsLessThan(1e-12, RelativeError(g.NodeFeatures, fixture["input/x"].Values), "node features");
         Assert.IsLessThan(1e-12, RelativeError(g.EdgeAttributes, fixture["input/edge_attr"].Values), "edge attributes");
         Assert.IsLessThan(1e-12, RelativeError(g.EdgeScalars!, fixture["input/additional_message_features"].Values), "edge scalars");

@@ -56,20 +56,23 @@ internal static class TestGraphs
     {
         var (s, r, b) = FullyConnected(sizes);
         int n = sizes.Sum();
-        return new RawGraph<Tensor>(
-            Random(rng, dtype, n, 3, 2.0), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64), tensor(b, ScalarType.Int64),
-            ops.Count(n), ops.Count(sizes.Length), Random(rng, dtype, n, 3, 0.5),
-            tensor(Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray(), [n, 1], dtype));
+        Tensor positions = Random(rng, dtype, n, 3, 2.0);
+        return new RawGraph<Tensor>(positions, tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64), tensor(b, ScalarType.Int64), ops.Count(n), ops.Count(sizes.Length))
+        {
+            Velocities = Random(rng, dtype, n, 3, 0.5),
+            Charges = tensor(Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray(), [n, 1], dtype),
+        };
     }
 
     public static RawGraph<Tensor> Molecules(TorchOps ops, Random rng, ScalarType dtype, params int[] sizes)
     {
         var (s, r, b) = FullyConnected(sizes);
         int n = sizes.Sum();
-        var onehot = new double[n * 5];
-        for (int i = 0; i < n; i++) onehot[i * 5 + rng.Next(5)] = 1;
+        long[] elements = [1, 6, 7, 8, 9]; // the QM9 configuration's, in one-hot column order
+        var z = new long[n];
+        for (int i = 0; i < n; i++) z[i] = elements[rng.Next(5)];
         return new RawGraph<Tensor>(Random(rng, dtype, n, 3, 1.5), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64),
-            tensor(b, ScalarType.Int64), ops.Count(n), ops.Count(sizes.Length), NodeFeatures: tensor(onehot, [n, 5], dtype));
+            tensor(b, ScalarType.Int64), ops.Count(n), ops.Count(sizes.Length)) { AtomicNumbers = tensor(z, ScalarType.Int64) };
     }
 
     public static Tensor Random(Random rng, ScalarType dtype, int rows, int cols, double scale = 1.0) =>

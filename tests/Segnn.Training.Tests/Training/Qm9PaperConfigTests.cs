@@ -2,6 +2,7 @@ using Segnn.Data.Molecules;
 using Segnn.Nn;
 using Segnn.Training;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Training.Tests.Training;
 
@@ -15,14 +16,14 @@ public sealed class Qm9PaperConfigTests
         set_num_threads(1);
         List<LabelledMolecule> molecules = Qm9.ReadStandard(SharedData.Require("data/qm9/standard-100/qm9_reduced_100.xyz")).ToList();
         TargetSpec[] targets = TargetStatistics.Standardise(molecules.Take(80).ToList(), [Qm9.StandardTargets.Single(t => t.Name == "alpha")]);
-        ModelConfig config = ModelConfig.Qm9() with { Targets = targets };
+        ModelConfig config = new Qm9Task().DefaultConfig() with { Targets = targets };
         Assert.AreEqual("36x0e+36x1o+36x2e", config.Hidden.ToString());
         var train = new MoleculeGraphDataset("train", molecules.Take(16).ToList(), targets, 2.0);
         var valid = new MoleculeGraphDataset("valid", molecules.Skip(80).Take(8).ToList(), targets, 2.0);
         string dir = Path.Combine(Path.GetTempPath(), "segnn-qm9-paper-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new TrainingOptions { Epochs = 3, BatchSize = 8, LearningRate = 5e-4, WeightDecay = 1e-8, Loss = "l1", Schedule = "multistep", ValidateEvery = 3 };
+            var options = new TrainingOptions { Epochs = 3, BatchSize = 8, LearningRate = 5e-4, WeightDecay = 1e-8, Loss = LossKind.L1, Schedule = LearningRateSchedule.Multistep, ValidateEvery = 3 };
             TrainResult result = Trainer.Run(config, options, train, valid, null, dir, false, new NoProgress());
             Assert.AreEqual(3, result.State.Epoch);
             Assert.IsTrue(result.State.History.All(h => double.IsFinite(h.TrainLoss)));

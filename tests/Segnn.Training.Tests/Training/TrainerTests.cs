@@ -1,7 +1,9 @@
+using Segnn.Runtime;
 using Segnn.Data.NBody;
 using Segnn.Nn;
 using Segnn.Training;
 using static TorchSharp.torch;
+using Segnn.Tasks;
 
 namespace Segnn.Training.Tests.Training;
 
@@ -44,7 +46,7 @@ public sealed class TrainerTests
         }
     }
 
-    private static readonly ModelConfig Small = ModelConfig.NBody() with { Layers = 2, HiddenFeatures = 16 };
+    private static readonly ModelConfig Small = new NBodyTask().DefaultConfig() with { Layers = 2, HiddenFeatures = 16 };
     private static readonly TrainingOptions Options = new() { Epochs = 2, BatchSize = 20, LearningRate = 3e-3, ValidateEvery = 1, Seed = 5 };
 
     private static string TempDir() => Path.Combine(Path.GetTempPath(), "segnn-train-" + Guid.NewGuid().ToString("N"));
@@ -158,8 +160,8 @@ public sealed class TrainerTests
         var builder = new Segnn.Runtime.Graphs.BatchBuilder();
         builder.Add([0, 0, 0, 3, 4, 0], Segnn.Runtime.Graphs.NeighbourList.FullyConnected(2), [1, 0, 0, 0, 2, 0], [1, -1]);
         using var ops = new TorchOps(ScalarType.Float64);
-        var task = new Segnn.Tasks.NBodyTask(ModelConfig.NBody() with { DType = "float64" });
-        SegnnInputs<Tensor> g = task.Featurize(ops, Segnn.Graphs.BatchTensors.ToTensors(builder, ops));
+        var task = new NBodyTask();
+        SegnnInputs<Tensor> g = task.Featurize(ops, task.DefaultConfig() with { DType = Precision.Float64 }, Segnn.Graphs.BatchTensors.ToTensors(builder, ops));
         double[] scalars = g.EdgeScalars!.data<double>().ToArray();
         CollectionAssert.AreEqual(new double[] { 5, -1, 5, -1 }, scalars); // [distance, q_s·q_r] per edge
         double c = 0.48860251190291992; // √3/√(4π): integral-normalised l = 1

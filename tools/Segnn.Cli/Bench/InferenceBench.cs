@@ -1,11 +1,9 @@
 using Segnn.Export;
 using Segnn.Export.Lowering;
-using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
-using Segnn.Tasks;
-using TorchSharp;
+using Segnn.Runtime.Inputs;
 using static TorchSharp.torch;
 
 namespace Segnn.Cli.Bench;
@@ -18,19 +16,15 @@ internal static class InferenceBench
     public static Row Torch(string name, SegnnModel model, BatchBuilder batch, int threads, int repeats)
     {
         set_num_threads(threads);
-        ModelConfig config = model.Config;
-        TaskDefinition task = TaskDefinition.For(config);
-        using var ops = new TorchOps(ScalarType.Float32);
-        model.eval();
+        using var predictor = new TorchPredictor(model);
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        RawGraph<Tensor> graph = batch.ToTensors(ops, config.Elements);
-        List<double> times = BenchHelpers.Time(() =>
+        var graph = predictor.Prepare(batch);
+        List<double> times = Timing.Time(() =>
         {
             using var step = NewDisposeScope();
-            task.Predict(ops, model, graph);
+            predictor.Run(graph);
         }, 2, repeats);
-        return new Row(name, "torchsharp-eager", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), repeats);
+        return new Row(name, "torchsharp-eager", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(times), times.Min(), repeats);
     }
 
     public static Row Onnx(string name, byte[] model, string lowering, BatchBuilder batch, int threads, int repeats, ExecutionDevice device = ExecutionDevice.Cpu)
@@ -38,13 +32,17 @@ internal static class InferenceBench
         using SegnnSession session = SegnnSession.Load(model, new SessionSettings { IntraOpThreads = threads, Device = device });
         if (device == ExecutionDevice.Cuda && session.ExecutionProvider != "CUDA") throw new NotSupportedException(session.ProviderNote);
         GraphInputs inputs = batch.Build();
-        List<double> times = BenchHelpers.Time(() => session.Run(inputs), 3, repeats);
+        List<double> times = Timing.Time(() => session.Run(inputs), 3, repeats);
         return new Row(name, $"onnxruntime-{(device == ExecutionDevice.Cuda ? "cuda" : "cpu")}-{lowering}", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount,
-            BenchHelpers.Median(times), times.Min(), repeats);
+            Timing.Median(times), times.Min(), repeats);
     }
 
-    public static byte[] Export(SegnnModel model, TensorProductLoweringKind lowering) =>
-        Exporter.Export(model, new ExportOptions { Lowering = lowering });
+    /// <summary>The model exported through the pipeline; a file the acceptance rule refuses is not benchmarked.</summary>
+    public static byte[] Export(SegnnModel model, TensorProductLoweringKind lowering)
+    {
+        ExportReport report = ExportPipeline.Run(model, null, new ExportOptions { Lowering = lowering });
+        return report.Refusal is { } why ? throw new InvalidOperationException($"bench: {why}") : report.Model;
+    }
 }
 
 /// <summary>How cost grows with system size: neighbour lists and model inference on one box of N atoms.</summary>
@@ -67,10 +65,10 @@ internal static class ScalingBench
         double[] p = Box(atoms, density, seed);
         var batch = new BatchBuilder();
         var rng = new Random(seed);
-        int[] elements = session.Metadata.Elements?.ToArray() ?? [1, 6, 7, 8];
-        batch.Add(p, NeighbourList.Radius(p, cutoff), atomicNumbers: Enumerable.Range(0, atoms).Select(_ => elements[rng.Next(elements.Length)]).ToArray());
+        IReadOnlyList<int> elements = session.Metadata.Elements ?? [1, 6, 7, 8];
+        batch.Add(p, NeighbourList.Radius(p, cutoff), atomicNumbers: Enumerable.Range(0, atoms).Select(_ => elements[rng.Next(elements.Count)]).ToArray());
         GraphInputs inputs = batch.Build();
-        List<double> times = BenchHelpers.Time(() => session.Run(inputs), 1, repeats);
-        return new Row("onnxruntime-cpu inference", atoms, batch.EdgeCount, BenchHelpers.Median(times), threads);
+        List<double> times = Timing.Time(() => session.Run(inputs), 1, repeats);
+        return new Row("onnxruntime-cpu inference", atoms, batch.EdgeCount, Timing.Median(times), threads);
     }
 }

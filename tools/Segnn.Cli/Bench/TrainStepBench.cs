@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Segnn.Graphs;
 using Segnn.Nn;
+using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
-using Segnn.Tasks;
+using Segnn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,36 +17,42 @@ internal static class TrainStepBench
     public sealed record Result(string Config, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, double PeakMiB, int Steps,
         double ForwardMs, double BackwardMs, double OptimizerMs);
 
-    public static Result Run(string name, ModelConfig config, BatchBuilder batch, Func<RawGraph<Tensor>, Tensor> targetOf, int threads, int warmup, int steps)
+    /// <param name="name">the row's name.</param>
+    /// <param name="config">the model.</param>
+    /// <param name="batch">the batch trained on.</param>
+    /// <param name="targets">targets in the prediction's layout.</param>
+    /// <param name="threads">TorchSharp threads.</param>
+    /// <param name="warmup">untimed steps.</param>
+    /// <param name="steps">timed steps.</param>
+    public static Result Run(string name, ModelConfig config, BatchBuilder batch, double[] targets, int threads, int warmup, int steps)
     {
         set_num_threads(threads);
         manual_seed(0);
-        BenchHelpers.ResetPeakMemory();
+        Machine.ResetPeakMemory();
         using var model = new SegnnModel(config);
         model.train();
-        TaskDefinition task = TaskDefinition.For(config);
-        using var ops = new TorchOps(ScalarType.Float32, training: true);
+        using var ops = new TorchOps(config.DType, training: true);
         using var optimizer = optim.Adam(model.parameters(), lr: 5e-4, weight_decay: 1e-12);
         using var scope = NewDisposeScope();
-        RawGraph<Tensor> graph = batch.ToTensors(ops, config.Elements);
-        Tensor target = targetOf(graph);
+        var graph = batch.ToTensors(ops, config.Elements);
+        double[] columnScale = config.TaskDefinition.ColumnScales(config);
+        LossKind loss = config.GraphOutput ? LossKind.L1 : LossKind.Mse;
         var phases = new List<double[]>();
-        List<double> times = BenchHelpers.Time(() =>
+        List<double> times = Timing.Time(() =>
         {
             using var step = NewDisposeScope();
             long t0 = Stopwatch.GetTimestamp();
-            Tensor prediction = task.Predict(ops, model, graph);
-            Tensor loss = config.GraphOutput ? nn.functional.l1_loss(prediction, target) : nn.functional.mse_loss(prediction, target);
+            Tensor value = Trainer.BatchLoss(model, ops, loss, graph, targets, columnScale);
             long t1 = Stopwatch.GetTimestamp();
-            loss.backward();
+            value.backward();
             long t2 = Stopwatch.GetTimestamp();
             optimizer.step();
             optimizer.zero_grad();
             long t3 = Stopwatch.GetTimestamp();
             phases.Add([Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds]);
         }, warmup, steps);
-        double Phase(int i) => BenchHelpers.Median(phases.Skip(warmup).Select(p => p[i]).ToList());
-        return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, BenchHelpers.Median(times), times.Min(), BenchHelpers.PeakMemoryMiB(), steps,
+        double Phase(int i) => Timing.Median(phases.Skip(warmup).Select(p => p[i]));
+        return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(times), times.Min(), Machine.PeakMemoryMiB(), steps,
             Phase(0), Phase(1), Phase(2));
     }
 
@@ -65,18 +72,5 @@ internal static class TrainStepBench
     }
 
     /// <summary>100 random five-particle systems, fully connected (the paper's N-body batch).</summary>
-    public static BatchBuilder NBodyBatch(int systems = 100, int seed = 1)
-    {
-        var rng = new Random(seed);
-        var batch = new BatchBuilder();
-        EdgeList edges = NeighbourList.FullyConnected(5);
-        for (int i = 0; i < systems; i++)
-        {
-            double[] p = Enumerable.Range(0, 15).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
-            double[] v = Enumerable.Range(0, 15).Select(_ => rng.NextDouble() - 0.5).ToArray();
-            double[] q = Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 0 ? -1.0 : 1.0).ToArray();
-            batch.Add(p, edges, v, q);
-        }
-        return batch;
-    }
+    public static BatchBuilder NBodyBatch(int systems = 100, int seed = 1) => SyntheticSystems.ParticleBatch(systems, seed);
 }

@@ -10,6 +10,7 @@ using Segnn.Nn;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
+using Segnn.Tasks;
 using static TorchSharp.torch;
 
 namespace Segnn.Cli.Commands;
@@ -35,7 +36,7 @@ internal static class BenchCommand
             {
                 string dir = r.GetValue(OutDir)!;
                 Directory.CreateDirectory(dir);
-                var summary = new JsonObject { ["machine"] = BenchHelpers.MachineDescription() };
+                var summary = new JsonObject { ["machine"] = Machine.Description() };
                 part(dir, summary);
                 Report(r, summary);
             });
@@ -56,7 +57,7 @@ internal static class BenchCommand
     private static JsonObject RunAll(string dir)
     {
         Directory.CreateDirectory(dir);
-        var summary = new JsonObject { ["machine"] = BenchHelpers.MachineDescription() };
+        var summary = new JsonObject { ["machine"] = Machine.Description() };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (name, _, part) in Parts)
         {
@@ -76,65 +77,69 @@ internal static class BenchCommand
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
-    private static SegnnModel PaperModel(string task)
+    /// <summary>A benchmark workload: the paper's model of a task (seeded, so always the same) and its batch.</summary>
+    private sealed record Workload(string Name, SegnnModel Model, BatchBuilder Batch, double[] TrainTargets, int TrainRepeats, int InferRepeats);
+
+    private static SegnnModel PaperModel(SegnnTask task)
     {
         manual_seed(0);
-        return new SegnnModel(task == "nbody" ? ModelConfig.NBody() : ModelConfig.Qm9() with { Task = "qm9" });
+        return new SegnnModel(task.DefaultConfig());
     }
 
-    // the paper QM9 model (seeded, so always the same) exported once for the parts that serve it
-    private static readonly Lazy<(SegnnModel Model, byte[] TwoStage)> PaperQm9 = new(() =>
+    // the paper models and their batches, built once: the infer, scaling and runtime parts all serve the QM9 one
+    private static readonly Lazy<Workload> NBody = new(() =>
     {
-        SegnnModel model = PaperModel("qm9");
-        return (model, InferenceBench.Export(model, TensorProductLoweringKind.TwoStage));
+        BatchBuilder batch = TrainStepBench.NBodyBatch();
+        return new Workload("nbody", PaperModel(TaskRegistry.Get(NBodyTask.Id)), batch, batch.Positions.Select(p => p + 0.1).ToArray(), 20, 50);
     });
+
+    private static readonly Lazy<Workload> Qm9 = new(() =>
+    {
+        BatchBuilder batch = TrainStepBench.Qm9Batch(SharedPaths.Qm9Geometries);
+        return new Workload("qm9", PaperModel(TaskRegistry.Get(Qm9Task.Id)), batch, new double[batch.SystemCount], 5, 10);
+    });
+
+    private static readonly Lazy<byte[]> PaperQm9TwoStage = new(() => InferenceBench.Export(Qm9.Value.Model, TensorProductLoweringKind.TwoStage));
 
     private static void TrainStep(string dir, JsonObject summary)
     {
-        var rows = new List<TrainStepBench.Result>();
-        BatchBuilder nbody = TrainStepBench.NBodyBatch(), qm9 = TrainStepBench.Qm9Batch(SharedPaths.Qm9Geometries);
+        var rows = new List<(Workload Workload, TrainStepBench.Result Result)>();
         foreach (int t in new[] { 1, 2 })
-        {
-            rows.Add(TrainStepBench.Run("nbody", ModelConfig.NBody(), nbody, g => g.Positions + 0.1, t, 3, 20));
-            rows.Add(TrainStepBench.Run("qm9", ModelConfig.Qm9(), qm9, g => zeros(qm9.SystemCount, 1), t, 1, 5));
-        }
+            foreach (Workload w in new[] { NBody.Value, Qm9.Value })
+                rows.Add((w, TrainStepBench.Run(w.Name, w.Model.Config, w.Batch, w.TrainTargets, t, w == NBody.Value ? 3 : 1, w.TrainRepeats)));
         set_num_threads(1);
         CsvFile.Write(Path.Combine(dir, "train_step.csv"), ["config", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "peak_rss_mib", "steps", "forward_ms", "backward_ms", "optimizer_ms"],
-            rows.Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.PeakMiB), I(x.Steps), F(x.ForwardMs), F(x.BackwardMs), F(x.OptimizerMs)]));
+            rows.Select(x => x.Result).Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.PeakMiB), I(x.Steps), F(x.ForwardMs), F(x.BackwardMs), F(x.OptimizerMs)]));
         var o = new JsonObject();
-        foreach (var x in rows) o[$"{x.Config}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 1);
-        foreach (var x in rows.Where(x => x.Threads == 1))
+        foreach (var (_, x) in rows) o[$"{x.Config}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 1);
+        foreach (var (_, x) in rows.Where(x => x.Result.Threads == 1))
             o[$"{x.Config}_threads1_forward_backward_optimizer_ms"] = $"{x.ForwardMs:F1} / {x.BackwardMs:F1} / {x.OptimizerMs:F1}";
-        foreach (var x in rows.Where(x => x.Config == "qm9")) o[$"qm9_threads{x.Threads}_peak_rss_mib"] = Math.Round(x.PeakMiB);
+        foreach (var (_, x) in rows.Where(x => x.Workload == Qm9.Value)) o[$"{x.Config}_threads{x.Threads}_peak_rss_mib"] = Math.Round(x.PeakMiB);
+        BatchBuilder qm9 = Qm9.Value.Batch;
         o["qm9_batch"] = $"{qm9.SystemCount} molecules, {qm9.NodeCount} atoms, {qm9.EdgeCount} edges";
         summary["train_step"] = o;
     }
 
     private static void Infer(string dir, JsonObject summary)
     {
-        var rows = new List<InferenceBench.Row>();
-        var batches = new (string Name, SegnnModel Model, BatchBuilder Batch, int Repeats)[]
-        {
-            ("nbody", PaperModel("nbody"), TrainStepBench.NBodyBatch(), 50),
-            ("qm9", PaperQm9.Value.Model, TrainStepBench.Qm9Batch(SharedPaths.Qm9Geometries), 10),
-        };
+        var rows = new List<(Workload Workload, InferenceBench.Row Row)>();
         bool cuda = true;
-        foreach (var (name, model, batch, repeats) in batches)
+        foreach (Workload w in new[] { NBody.Value, Qm9.Value })
         {
-            byte[] twoStage = name == "qm9" ? PaperQm9.Value.TwoStage : InferenceBench.Export(model, TensorProductLoweringKind.TwoStage);
-            byte[] dense = InferenceBench.Export(model, TensorProductLoweringKind.Dense);
+            byte[] twoStage = w == Qm9.Value ? PaperQm9TwoStage.Value : InferenceBench.Export(w.Model, TensorProductLoweringKind.TwoStage);
+            byte[] dense = InferenceBench.Export(w.Model, TensorProductLoweringKind.Dense);
             foreach (int t in new[] { 1, 2 })
             {
-                rows.Add(InferenceBench.Torch(name, model, batch, t, Math.Max(3, repeats / 5)));
-                rows.Add(InferenceBench.Onnx(name, twoStage, "two-stage", batch, t, repeats));
-                rows.Add(InferenceBench.Onnx(name, dense, "dense", batch, t, Math.Max(3, repeats / 5)));
+                rows.Add((w, InferenceBench.Torch(w.Name, w.Model, w.Batch, t, Math.Max(3, w.InferRepeats / 5))));
+                rows.Add((w, InferenceBench.Onnx(w.Name, twoStage, "two-stage", w.Batch, t, w.InferRepeats)));
+                rows.Add((w, InferenceBench.Onnx(w.Name, dense, "dense", w.Batch, t, Math.Max(3, w.InferRepeats / 5))));
             }
             if (cuda)
             {
                 try
                 {
-                    rows.Add(InferenceBench.Onnx(name, twoStage, "two-stage", batch, 1, repeats, ExecutionDevice.Cuda));
-                    rows.Add(InferenceBench.Onnx(name, dense, "dense", batch, 1, repeats, ExecutionDevice.Cuda));
+                    rows.Add((w, InferenceBench.Onnx(w.Name, twoStage, "two-stage", w.Batch, 1, w.InferRepeats, ExecutionDevice.Cuda)));
+                    rows.Add((w, InferenceBench.Onnx(w.Name, dense, "dense", w.Batch, 1, w.InferRepeats, ExecutionDevice.Cuda)));
                 }
                 catch (NotSupportedException ex)
                 {
@@ -145,19 +150,19 @@ internal static class BenchCommand
         }
         set_num_threads(1);
         CsvFile.Write(Path.Combine(dir, "inference.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "repeats"],
-            rows.Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
+            rows.Select(x => x.Row).Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
         var o = new JsonObject();
-        foreach (var x in rows) o[$"{x.Config}_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
-        foreach (string config in new[] { "nbody", "qm9" })
+        foreach (var (_, x) in rows) o[$"{x.Config}_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
+        foreach (Workload w in new[] { NBody.Value, Qm9.Value })
         {
-            var baseline = rows.First(x => x.Config == config && x.Engine == "torchsharp-eager" && x.Threads == 2);
-            var ort = rows.First(x => x.Config == config && x.Engine == "onnxruntime-cpu-two-stage" && x.Threads == 2);
-            o[$"{config}_speedup_onnx_vs_torchsharp_threads2"] = Math.Round(baseline.MedianMs / ort.MedianMs, 2);
-            o[$"{config}_batch"] = $"{ort.Graphs} systems, {ort.Nodes} nodes, {ort.Edges} edges";
+            var baseline = rows.First(x => x.Workload == w && x.Row.Engine == "torchsharp-eager" && x.Row.Threads == 2).Row;
+            var ort = rows.First(x => x.Workload == w && x.Row.Engine == "onnxruntime-cpu-two-stage" && x.Row.Threads == 2).Row;
+            o[$"{w.Name}_speedup_onnx_vs_torchsharp_threads2"] = Math.Round(baseline.MedianMs / ort.MedianMs, 2);
+            o[$"{w.Name}_batch"] = $"{ort.Graphs} systems, {ort.Nodes} nodes, {ort.Edges} edges";
         }
         summary["inference"] = o;
         var plot = new Plot();
-        var labels = rows.Where(x => x.Threads == 2 || x.Engine.Contains("cuda", StringComparison.Ordinal)).ToList();
+        var labels = rows.Select(x => x.Row).Where(x => x.Threads == 2 || x.Engine.Contains("cuda", StringComparison.Ordinal)).ToList();
         var bars = labels.Select((x, i) => new Bar { Position = i, Value = x.MedianMs }).ToList();
         plot.Add.Bars(bars);
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray(), labels.Select(x => $"{x.Config}\n{x.Engine.Replace("onnxruntime-", "ort-")}").ToArray());
@@ -186,7 +191,7 @@ internal static class BenchCommand
         int[] sizes = [10, 100, 1_000, 10_000, 100_000];
         var rows = new List<ScalingBench.Row>();
         foreach (int n in sizes) rows.Add(ScalingBench.Neighbours(n, 0.1, 2.0, n >= 100_000 ? 5 : 21));
-        using (SegnnSession session = SegnnSession.Load(PaperQm9.Value.TwoStage, new SessionSettings { IntraOpThreads = 2 }))
+        using (SegnnSession session = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 2 }))
             foreach (int n in sizes) rows.Add(ScalingBench.Inference(session, n, 0.1, 2.0, 2, n >= 100_000 ? 2 : n >= 10_000 ? 3 : 10));
         CsvFile.Write(Path.Combine(dir, "scaling.csv"), ["what", "atoms", "edges", "median_ms", "threads"],
             rows.Select(x => (IReadOnlyList<string>)[x.What, I(x.Atoms), I(x.Edges), F(x.MedianMs), I(x.Threads)]));
@@ -210,12 +215,12 @@ internal static class BenchCommand
     {
         string file = Directory.EnumerateFiles(SharedPaths.Qm9Geometries, "*.xyz.gz").Order(StringComparer.Ordinal).First();
         List<Molecule> molecules = XyzReader.ReadFile(file).Select(Molecule.FromFrame).Where(m => m.AtomicNumbers.All(z => z != 9)).Take(2560).ToList();
-        using SegnnSession session = SegnnSession.Load(PaperQm9.Value.TwoStage, new SessionSettings { IntraOpThreads = 2 });
+        using SegnnSession session = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 2 });
         session.Predict(molecules.Take(128).ToList(), new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue });
-        var times = BenchHelpers.Time(() => session.Predict(molecules, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }), 0, 3);
-        double perSecond = molecules.Count / (BenchHelpers.Median(times) / 1000);
+        var times = Timing.Time(() => session.Predict(molecules, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }), 0, 3);
+        double perSecond = molecules.Count / (Timing.Median(times) / 1000);
         CsvFile.Write(Path.Combine(dir, "runtime.csv"), ["molecules", "batch", "threads", "median_s", "molecules_per_s"],
-            [[I(molecules.Count), "128", "2", F(BenchHelpers.Median(times) / 1000), F(perSecond)]]);
+            [[I(molecules.Count), "128", "2", F(Timing.Median(times) / 1000), F(perSecond)]]);
         summary["runtime_qm9_paper_model_cpu_threads2_batch128_molecules_per_s"] = Math.Round(perSecond, 1);
     }
 }

@@ -13,7 +13,7 @@ internal static class ImportCommand
     {
         var stateDict = new Option<string>("--state-dict") { Description = "torch.save(model.state_dict()) file of the reference implementation", Required = true };
         var config = new Option<string?>("--config") { Description = "model configuration JSON (or use --preset)" };
-        var preset = new Option<string?>("--preset") { Description = "nbody | qm9: the reference's paper configurations" };
+        var preset = new Option<string?>("--preset") { Description = $"{string.Join(" | ", TorchStateDict.Presets)}: the reference's paper configurations" };
         var output = new Option<string>("--out") { Description = "run folder to write best.ckpt into", Required = true };
         var cmd = new Command("import-torch", "Import a model trained with the authors' PyTorch SEGNN") { stateDict, config, preset, output };
         cmd.SetAction(r =>
@@ -21,9 +21,7 @@ internal static class ImportCommand
             ModelConfig model = (r.GetValue(config), r.GetValue(preset)) switch
             {
                 ({ } file, null) => ModelConfig.FromJson(File.ReadAllText(file)),
-                (null, "nbody") => ModelConfig.NBody(),
-                (null, "qm9") => ModelConfig.Qm9(),
-                (null, { } other) => throw new ArgumentException($"--preset must be nbody or qm9, not '{other}'"),
+                (null, { } name) => TorchStateDict.Preset(name),
                 (null, null) => throw new ArgumentException("give --config FILE or --preset nbody|qm9"),
                 _ => throw new ArgumentException("give either --config or --preset, not both"),
             };

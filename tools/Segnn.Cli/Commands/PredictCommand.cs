@@ -31,17 +31,20 @@ internal static class PredictCommand
                     "cuda" => ExecutionDevice.Cuda,
                     var other => throw new ArgumentException($"--device must be cpu or cuda, not '{other}'"),
                 },
-                IntraOpThreads = r.GetValue(threads),
+                IntraOpThreads = CliArguments.NonNegative(r.GetValue(threads), "--threads"),
             };
+            var options = new BatchOptions { MaxNodes = CliArguments.Positive(r.GetValue(batchNodes), "--batch-nodes") };
             using SegnnSession session = SegnnSession.Load(r.GetValue(model)!, settings);
             if (session.ProviderNote is not null) Console.Error.WriteLine($"segnn: note: {session.ProviderNote}");
             string inputPath = r.GetValue(input)!;
             string outPath = r.GetValue(output) ?? Path.GetFileName(inputPath.TrimEnd('/')).Split('.')[0] + ".predictions.csv";
-            var options = new BatchOptions { MaxNodes = r.GetValue(batchNodes) };
             var clock = Stopwatch.StartNew();
-            long count = session.Metadata.Task == "nbody"
-                ? PredictParticles(session, inputPath, r.GetValue(split)!, outPath, options, ct)
-                : PredictMolecules(session, inputPath, outPath, options, ct);
+            long count = session.Metadata.System switch
+            {
+                SystemKind.ParticleSystem => PredictParticles(session, inputPath, r.GetValue(split)!, outPath, options, ct),
+                SystemKind.Molecule => PredictMolecules(session, inputPath, outPath, options, ct),
+                var other => throw new NotSupportedException($"{session.Source}: predicting {other} models from files is not supported by this command"),
+            };
             Console.Error.WriteLine($"segnn: {count:N0} systems in {clock.Elapsed.TotalSeconds:F1} s on {session.ExecutionProvider} → {outPath}");
             return Task.FromResult(0);
         });
@@ -92,7 +95,7 @@ internal static class PredictCommand
                 IReadOnlyList<SystemPrediction> predictions = session.Predict(chunk, options);
                 for (int i = 0; i < chunk.Length; i++)
                 {
-                    double[] xyz = predictions[i].Outputs["predicted_positions"];
+                    double[] xyz = predictions[i].Outputs[session.Metadata.Outputs[0].Name];
                     for (int a = 0; a < p; a++)
                         yield return [chunk[i].Name, a.ToString(CultureInfo.InvariantCulture),
                             xyz[3 * a].ToString("R", CultureInfo.InvariantCulture), xyz[3 * a + 1].ToString("R", CultureInfo.InvariantCulture), xyz[3 * a + 2].ToString("R", CultureInfo.InvariantCulture)];
