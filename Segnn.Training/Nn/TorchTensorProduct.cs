@@ -27,12 +27,12 @@ internal sealed class TorchTensorProduct : IDisposable
             TwoStagePlan.Group group = _plan.Groups[g];
             _linear[g] = _plan.IsLinear(group);
             if (descriptor.HasInput2)
-                _coefficients[g] = tensor(group.Coefficients, [descriptor.Input2.Dim, group.K * group.Ir.Dim], dtype, device).DetachFromDisposeScope();
+                _coefficients[g] = tensor(group.Coefficients.ToArray(), [descriptor.Input2.Dim, group.K * group.Ir.Dim], dtype, device).DetachFromDisposeScope();
             else if (!_linear[g])
                 throw new InvalidOperationException($"tensor product {descriptor}: expected identity coefficients for a linear path");
         }
         _weightIndex = _plan.Outputs
-            .Select(o => o.Parts.Count == 0 ? null : tensor(o.WeightIndex, [o.WeightIndex.Length], ScalarType.Int64, device).DetachFromDisposeScope())
+            .Select(o => o.Parts.Count == 0 ? null : tensor(o.WeightIndex.ToArray(), [o.WeightIndex.Length], ScalarType.Int64, device).DetachFromDisposeScope())
             .ToArray();
     }
 

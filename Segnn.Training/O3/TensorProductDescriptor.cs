@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Segnn.O3;
 
 /// <summary>One path (instruction) of a fully connected tensor product: block In1 ⊗ block In2 → block Out, mode uvw.</summary>
@@ -5,6 +7,9 @@ namespace Segnn.O3;
 public sealed record TensorProductPath(int In1, int In2, int Out, int L1, int L2, int LOut, int Mul1, int Mul2, int MulOut, int WeightOffset)
 {
     public int WeightCount => Mul1 * Mul2 * MulOut;
+
+    /// <summary>Where weight (u, v, w) of this path sits in the flat weight vector.</summary>
+    public int WeightIndex(int u, int v, int w) => WeightOffset + (u * Mul2 + v) * MulOut + w;
 }
 
 /// <summary>
@@ -20,7 +25,7 @@ public sealed record TensorProductPath(int In1, int In2, int Out, int L1, int L2
 /// </remarks>
 public sealed class TensorProductDescriptor : IEquatable<TensorProductDescriptor>
 {
-    private readonly Dictionary<TensorProductPath, double[]> _coefficients = new();
+    private readonly Dictionary<TensorProductPath, ImmutableArray<double>> _coefficients = new();
 
     /// <summary>Enumerates the allowed paths of <paramref name="input1"/> ⊗ <paramref name="input2"/> → <paramref name="output"/>;
     /// a null <paramref name="input2"/> means the constant <c>1x0e</c> (the layer is then an equivariant linear map).</summary>
@@ -43,17 +48,17 @@ public sealed class TensorProductDescriptor : IEquatable<TensorProductDescriptor
                     paths.Add(p);
                     offset += p.WeightCount;
                 }
-        Paths = paths;
+        Paths = paths.ToImmutableArray();
         WeightCount = offset;
-        FanIn = Enumerable.Range(0, Output.Count).Select(o => paths.Where(p => p.Out == o).Sum(p => p.Mul1 * p.Mul2)).ToArray();
+        FanIn = Enumerable.Range(0, Output.Count).Select(o => paths.Where(p => p.Out == o).Sum(p => p.Mul1 * p.Mul2)).ToImmutableArray();
         // the reference adds a bias to every output block whose degree is 0 (it checks the degree only, not the parity)
-        HasBias = Output.Select(b => b.Ir.L == 0 && b.Mul > 0).ToArray();
+        HasBias = Output.Select(b => b.Ir.L == 0 && b.Mul > 0).ToImmutableArray();
         BiasCount = Output.Where(b => b.Ir.L == 0).Sum(b => b.Mul);
         foreach (TensorProductPath p in paths)
         {
             double[] w3j = Wigner3j.Get(p.L1, p.L2, p.LOut);
             double scale = Math.Sqrt(2 * p.LOut + 1);
-            _coefficients[p] = w3j.Select(v => v * scale).ToArray();
+            _coefficients[p] = w3j.Select(v => v * scale).ToImmutableArray();
         }
     }
 
@@ -71,7 +76,7 @@ public sealed class TensorProductDescriptor : IEquatable<TensorProductDescriptor
     public int BiasCount { get; }
 
     /// <summary>C_p = √(2 l_out + 1)·w3j, row-major [2l1+1, 2l2+1, 2l_out+1].</summary>
-    public double[] Coefficients(TensorProductPath path) => _coefficients[path];
+    public ImmutableArray<double> Coefficients(TensorProductPath path) => _coefficients[path];
 
     /// <summary>Paths into output block <paramref name="output"/>, in instruction order.</summary>
     public IEnumerable<TensorProductPath> PathsInto(int output) => Paths.Where(p => p.Out == output);

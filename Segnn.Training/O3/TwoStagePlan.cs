@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 
 namespace Segnn.O3;
@@ -33,24 +34,24 @@ public sealed class TwoStagePlan
         internal Group(Irrep ir, int[] blocks, int mul, int k, int[] columns, int offset, IReadOnlyList<Channel> channels, double[] coefficients)
         {
             Ir = ir;
-            Blocks = blocks;
+            Blocks = blocks.ToImmutableArray();
             Mul = mul;
             K = k;
-            Columns = columns;
+            Columns = columns.ToImmutableArray();
             Offset = offset;
-            Channels = channels;
-            Coefficients = coefficients;
+            Channels = channels.ToImmutableArray();
+            Coefficients = coefficients.ToImmutableArray();
         }
 
         public Irrep Ir { get; }
-        public int[] Blocks { get; }
+        public ImmutableArray<int> Blocks { get; }
         public int Mul { get; }
 
         /// <summary>Σ over channels of 2l_out+1.</summary>
         public int K { get; }
 
         /// <summary>Columns of x (ir_mul) of the group's blocks, block after block.</summary>
-        public int[] Columns { get; }
+        public ImmutableArray<int> Columns { get; }
 
         /// <summary>True when the group is one block (its columns are the contiguous range at <see cref="Offset"/>).</summary>
         public bool Contiguous => Blocks.Length == 1;
@@ -59,7 +60,7 @@ public sealed class TwoStagePlan
         public IReadOnlyList<Channel> Channels { get; }
 
         /// <summary>C [dim(y), K·(2l+1)] row-major: C[j, k·(2l+1) + i], rows in y's ir_mul order.</summary>
-        public double[] Coefficients { get; }
+        public ImmutableArray<double> Coefficients { get; }
     }
 
     public sealed class OutputBlock
@@ -68,9 +69,9 @@ public sealed class TwoStagePlan
         {
             Mul = mul;
             Dim = dim;
-            Parts = parts;
+            Parts = parts.ToImmutableArray();
             Rows = rows;
-            WeightIndex = weightIndex;
+            WeightIndex = weightIndex.ToImmutableArray();
             BiasOffset = biasOffset;
         }
 
@@ -84,7 +85,7 @@ public sealed class TwoStagePlan
         public int Rows { get; }
 
         /// <summary>W_o[r, w] = weight[WeightIndex[r·Mul + w]], [Rows, Mul].</summary>
-        public long[] WeightIndex { get; }
+        public ImmutableArray<long> WeightIndex { get; }
 
         /// <summary>Offset of the block's biases, or −1 when it has none.</summary>
         public int BiasOffset { get; }
@@ -112,7 +113,7 @@ public sealed class TwoStagePlan
             var c = new double[d.Input2.Dim * ir.Dim * k];
             foreach (Channel ch in channels)
             {
-                double[] cp = d.Coefficients(paths.First(q => q.In2 == ch.In2 && q.Out == ch.Out));
+                ImmutableArray<double> cp = d.Coefficients(paths.First(q => q.In2 == ch.In2 && q.Out == ch.Out));
                 int n2 = 2 * ch.L2 + 1, n3 = 2 * ch.LOut + 1;
                 int mul2 = d.Input2[ch.In2].Mul;
                 for (int i = 0; i < ir.Dim; i++)
@@ -123,7 +124,7 @@ public sealed class TwoStagePlan
             int[] columns = blocks.SelectMany(b => Enumerable.Range(in1.Offset(b), in1[b].Dim)).ToArray(); // each block whole, [2l+1, mul]
             groups.Add(new Group(ir, blocks, blocks.Sum(b => in1[b].Mul), k, columns, in1.Offset(blocks[0]), channels, c));
         }
-        Groups = groups;
+        Groups = groups.ToImmutableArray();
 
         var outputs = new List<OutputBlock>();
         int biasOffset = 0;
@@ -142,12 +143,12 @@ public sealed class TwoStagePlan
                     TensorProductPath p = d.Paths.First(q => q.In1 == b && q.In2 == ch.In2 && q.Out == o);
                     for (int u = 0; u < p.Mul1; u++, row++)
                         for (int w = 0; w < mul; w++)
-                            index[row * mul + w] = p.WeightOffset + ((long)u * p.Mul2 + ch.V) * p.MulOut + w;
+                            index[row * mul + w] = p.WeightIndex(u, ch.V, w);
                 }
             outputs.Add(new OutputBlock(mul, d.Output[o].Ir.Dim, parts, rows, index, d.HasBias[o] ? biasOffset : -1));
             if (d.HasBias[o]) biasOffset += mul;
         }
-        Outputs = outputs;
+        Outputs = outputs.ToImmutableArray();
     }
 
     public TensorProductDescriptor Descriptor { get; }
@@ -190,13 +191,13 @@ public sealed class TwoStagePlan
         var b = new float[d1 * d2 * dOut];
         foreach (TensorProductPath p in d.Paths)
         {
-            double[] c = d.Coefficients(p);
+            ImmutableArray<double> c = d.Coefficients(p);
             int n1 = 2 * p.L1 + 1, n2 = 2 * p.L2 + 1, n3 = 2 * p.LOut + 1;
             for (int u = 0; u < p.Mul1; u++)
                 for (int v = 0; v < p.Mul2; v++)
                     for (int w = 0; w < p.MulOut; w++)
                     {
-                        double weight = weights[p.WeightOffset + (u * p.Mul2 + v) * p.MulOut + w];
+                        double weight = weights[p.WeightIndex(u, v, w)];
                         for (int i = 0; i < n1; i++)
                             for (int j = 0; j < n2; j++)
                                 for (int k = 0; k < n3; k++)

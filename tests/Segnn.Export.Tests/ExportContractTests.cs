@@ -5,9 +5,9 @@ using Segnn.Nn;
 using Segnn.O3;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
+using Segnn.Tasks;
 using Segnn.Training;
 using static TorchSharp.torch;
-using Segnn.Tasks;
 
 namespace Segnn.Export.Tests;
 

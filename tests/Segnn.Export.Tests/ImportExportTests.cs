@@ -3,8 +3,9 @@ using Segnn.Import;
 using Segnn.Nn;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
-using static TorchSharp.torch;
 using Segnn.Tasks;
+using Segnn.Tests;
+using static TorchSharp.torch;
 
 namespace Segnn.Export.Tests;
 
@@ -16,7 +17,7 @@ public sealed class ImportExportTests
     public void ImportedReferenceModelRunsInOnnxRuntime()
     {
         set_num_threads(1);
-        string dir = SharedPath("fixtures/reference-nbody");
+        string dir = SharedData.Require("fixtures/reference-nbody");
         var arrays = NpyArchive.Read(Path.Combine(dir, "tensors.npz"));
         var model = new SegnnModel(new NBodyTask().DefaultConfig());
         TorchStateDict.Load(model, TorchStateDict.Read(Path.Combine(dir, "state_dict.pt")), "state_dict.pt");
@@ -32,19 +33,5 @@ public sealed class ImportExportTests
         double err = 0;
         for (int i = 0; i < expected.Length; i++) err = Math.Max(err, Math.Abs(actual[i] - expected[i]));
         Assert.IsLessThan(1e-5, err / expected.Max(Math.Abs), $"relative error {err / expected.Max(Math.Abs):E2}");
-    }
-
-    private static string SharedPath(string relative)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Segnn.sln")))
-            {
-                string path = Path.Combine(d.FullName, "..", "shared", relative);
-                if (Directory.Exists(path)) return path;
-            }
-        string? env = Environment.GetEnvironmentVariable("SEGNN_SHARED");
-        if (env is not null && Directory.Exists(Path.Combine(env, relative))) return Path.Combine(env, relative);
-        Assert.Inconclusive($"skipped: the shared folder with '{relative}' is absent");
-        return "";
     }
 }

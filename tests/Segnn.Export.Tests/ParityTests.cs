@@ -1,9 +1,9 @@
-using Segnn.O3;
 using Segnn.Export.Lowering;
 using Segnn.Nn;
+using Segnn.O3;
 using Segnn.Runtime;
-using static TorchSharp.torch;
 using Segnn.Tasks;
+using static TorchSharp.torch;
 
 namespace Segnn.Export.Tests;
 

@@ -1,10 +1,10 @@
-using Segnn.O3;
 using Segnn.Nn;
+using Segnn.O3;
 using Segnn.Runtime;
 using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
-using static TorchSharp.torch;
 using Segnn.Tasks;
+using static TorchSharp.torch;
 
 namespace Segnn.Export.Tests;
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Segnn.Runtime.Graphs;
+using Segnn.Tests;
 
 namespace Segnn.Runtime.Tests;
 
@@ -45,24 +46,49 @@ public sealed class DependencyTests
     [TestMethod]
     public void RuntimeRestoreHasNoTorchSharpPackage()
     {
-        if (SharedData.RepositoryRoot is null)
-            Assert.Inconclusive("skipped: the repository root (the folder with Segnn.sln) is not above the test binaries");
-        string assets = Path.Combine(SharedData.RepositoryRoot!, "Segnn.Runtime", "obj", "project.assets.json");
-        if (!File.Exists(assets))
-            Assert.Inconclusive($"skipped: '{assets}' is absent (Segnn.Runtime has not been restored here)");
-
-        // Library entries ("libraries" and each target's packages) count; the central version list names every package
-        // of the repository, TorchSharp included, and does not.
-        using var json = JsonDocument.Parse(File.ReadAllText(assets));
-        var libraries = json.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var target in json.RootElement.GetProperty("targets").EnumerateObject())
-            libraries.AddRange(target.Value.EnumerateObject().Select(p => p.Name));
-        Assert.IsTrue(libraries.Any(l => l.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal)), "the assets file should list ONNX Runtime");
+        List<string> libraries = RestoredPackages("Segnn.Runtime");
+        Assert.IsTrue(libraries.Any(l => l.StartsWith("Microsoft.ML.OnnxRuntime.Managed/", StringComparison.Ordinal)), "the assets file should list ONNX Runtime's managed API");
         foreach (string library in libraries)
         {
             Assert.IsFalse(
                 library.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase) || library.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase),
                 $"Segnn.Runtime restores {library}");
         }
+    }
+
+    /// <summary>
+    /// Libraries reference ONNX Runtime's managed API only; the native package (CPU or CUDA) is each app's choice. A
+    /// native package in a library's closure would put the CUDA libraries (hundreds of MB) into every CPU-only app.
+    /// </summary>
+    [TestMethod]
+    [DataRow("Segnn.Runtime")]
+    [DataRow("Segnn.Training")]
+    public void LibrariesRestoreNoOnnxRuntimeNativePackage(string project)
+    {
+        foreach (string library in RestoredPackages(project))
+        {
+            string name = library.Split('/')[0];
+            Assert.IsFalse(name.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.OrdinalIgnoreCase) && name != "Microsoft.ML.OnnxRuntime.Managed",
+                $"{project}'s dependency closure holds the native package {library}; reference Microsoft.ML.OnnxRuntime.Managed and let the app choose");
+        }
+    }
+
+    /// <summary>Every package (name/version) a project's restore resolved, transitively (its obj/project.assets.json).</summary>
+    private static List<string> RestoredPackages(string project)
+    {
+        if (SharedData.RepositoryRoot is null)
+            Assert.Inconclusive("skipped: the repository root (the folder with Segnn.sln) is not above the test binaries");
+        string assets = Path.Combine(SharedData.RepositoryRoot!, project, "obj", "project.assets.json");
+        if (!File.Exists(assets))
+            Assert.Inconclusive($"skipped: '{assets}' is absent ({project} has not been restored here)");
+
+        // Library entries ("libraries" and each target's packages) count; the central version list names every package
+        // of the repository and does not.
+        using var json = JsonDocument.Parse(File.ReadAllText(assets));
+        var libraries = json.RootElement.GetProperty("libraries").EnumerateObject().Where(p => p.Value.GetProperty("type").GetString() == "package").Select(p => p.Name).ToList();
+        foreach (var target in json.RootElement.GetProperty("targets").EnumerateObject())
+            libraries.AddRange(target.Value.EnumerateObject().Where(p => p.Value.GetProperty("type").GetString() == "package").Select(p => p.Name));
+        Assert.IsNotEmpty(libraries, $"{assets} lists no packages");
+        return libraries;
     }
 }

@@ -1,4 +1,5 @@
 using Segnn.Runtime.Inputs;
+using Segnn.Tests;
 
 namespace Segnn.Runtime.Tests;
 

@@ -1,5 +1,6 @@
-using Segnn.O3;
 using Segnn.Data.Molecules;
+using Segnn.O3;
+using Segnn.Tests;
 
 namespace Segnn.Training.Tests.Data;
 

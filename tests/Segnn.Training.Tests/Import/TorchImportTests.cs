@@ -1,10 +1,11 @@
-using Segnn.Runtime;
 using Segnn.Import;
 using Segnn.Nn;
+using Segnn.Runtime;
+using Segnn.Tasks;
+using Segnn.Tests;
 using Segnn.Training.Tests.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
-using Segnn.Tasks;
 
 namespace Segnn.Training.Tests.Import;
 

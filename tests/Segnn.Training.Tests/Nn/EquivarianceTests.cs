@@ -1,10 +1,10 @@
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.O3;
+using Segnn.Runtime;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
-using Segnn.Runtime;
 
 namespace Segnn.Training.Tests.Nn;
 

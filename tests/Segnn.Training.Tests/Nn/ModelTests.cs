@@ -1,10 +1,10 @@
 using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.O3;
+using Segnn.Runtime;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
-using Segnn.Runtime;
 
 namespace Segnn.Training.Tests.Nn;
 
@@ -120,7 +120,8 @@ public sealed class ModelTests
         // the second molecule alone: nodes 4..9
         var (s, r, b) = TestGraphs.FullyConnected(6);
         var alone = new RawGraph<Tensor>(batch.Positions.narrow(0, 4, 6), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64),
-            tensor(b, ScalarType.Int64), ops.Count(6), ops.Count(1)) { AtomicNumbers = batch.AtomicNumbers!.narrow(0, 4, 6) };
+            tensor(b, ScalarType.Int64), ops.Count(6), ops.Count(1))
+        { AtomicNumbers = batch.AtomicNumbers!.narrow(0, 4, 6) };
         Tensor single = task.Predict(ops, model, alone);
         Assert.IsLessThan(1e-12, TestGraphs.RelativeDifference(single, all.narrow(0, 1, 1)));
     }
@@ -136,7 +137,8 @@ public sealed class ModelTests
         // graph 0: one atom; graph 1: two atoms without edges between them
         var g = new RawGraph<Tensor>(tensor(new double[] { 0, 0, 0, 5, 5, 5, -5, 0, 1 }, [3, 3], ScalarType.Float64),
             tensor(Array.Empty<long>(), ScalarType.Int64), tensor(Array.Empty<long>(), ScalarType.Int64), tensor(new long[] { 0, 1, 1 }, ScalarType.Int64),
-            ops.Count(3), ops.Count(2)) { AtomicNumbers = tensor(new long[] { 1, 6, 7 }, ScalarType.Int64) };
+            ops.Count(3), ops.Count(2))
+        { AtomicNumbers = tensor(new long[] { 1, 6, 7 }, ScalarType.Int64) };
         Tensor y = task.Predict(ops, model, g);
         Assert.AreEqual(2L, y.shape[0]);
         Assert.IsTrue(y.isfinite().all().item<bool>());

@@ -1,6 +1,6 @@
-using Segnn.Runtime;
 using Segnn.Graphs;
 using Segnn.Nn;
+using Segnn.Runtime;
 using Segnn.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,7 +66,8 @@ public sealed class ReferenceExactnessTests
         using var ops = new TorchOps(ScalarType.Float64);
         Tensor edges = fixture.Input("edge_index", ScalarType.Int64);
         var raw = new RawGraph<Tensor>(fixture.Input("pos"), edges[0], edges[1], fixture.Input("batch", ScalarType.Int64),
-            ops.Count(10), ops.Count(2)) { Velocities = fixture.Input("vel"), Charges = fixture.Input("charges") };
+            ops.Count(10), ops.Count(2))
+        { Velocities = fixture.Input("vel"), Charges = fixture.Input("charges") };
         var task = new NBodyTask();
         SegnnInputs<Tensor> g = task.Featurize(ops, new NBodyTask().DefaultConfig() with { DType = Precision.Float64 }, raw);
         Assert.IsLessThan(1e-12, RelativeError(g.NodeFeatures, fixture["input/x"].Values), "node features");

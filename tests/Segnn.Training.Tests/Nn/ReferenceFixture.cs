@@ -1,5 +1,6 @@
 using Segnn.Data;
 using Segnn.Nn;
+using Segnn.Tests;
 using TorchSharp;
 using static TorchSharp.torch;
 

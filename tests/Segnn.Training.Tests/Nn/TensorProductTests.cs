@@ -17,14 +17,14 @@ public sealed class TensorProductTests
         var result = new double[d.Output.Dim];
         foreach (TensorProductPath p in d.Paths)
         {
-            double[] c = d.Coefficients(p);
+            System.Collections.Immutable.ImmutableArray<double> c = d.Coefficients(p);
             int n1 = 2 * p.L1 + 1, n2 = 2 * p.L2 + 1, n3 = 2 * p.LOut + 1;
             int o1 = d.Input1.Offset(p.In1), o2 = d.Input2.Offset(p.In2), oo = d.Output.Offset(p.Out);
             for (int u = 0; u < p.Mul1; u++)
                 for (int v = 0; v < p.Mul2; v++)
                     for (int wi = 0; wi < p.MulOut; wi++)
                     {
-                        double weight = w[p.WeightOffset + (u * p.Mul2 + v) * p.MulOut + wi];
+                        double weight = w[p.WeightIndex(u, v, wi)];
                         for (int i = 0; i < n1; i++)
                             for (int j = 0; j < n2; j++)
                                 for (int k = 0; k < n3; k++)

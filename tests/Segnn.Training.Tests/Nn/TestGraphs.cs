@@ -72,7 +72,8 @@ internal static class TestGraphs
         var z = new long[n];
         for (int i = 0; i < n; i++) z[i] = elements[rng.Next(5)];
         return new RawGraph<Tensor>(Random(rng, dtype, n, 3, 1.5), tensor(s, ScalarType.Int64), tensor(r, ScalarType.Int64),
-            tensor(b, ScalarType.Int64), ops.Count(n), ops.Count(sizes.Length)) { AtomicNumbers = tensor(z, ScalarType.Int64) };
+            tensor(b, ScalarType.Int64), ops.Count(n), ops.Count(sizes.Length))
+        { AtomicNumbers = tensor(z, ScalarType.Int64) };
     }
 
     public static Tensor Random(Random rng, ScalarType dtype, int rows, int cols, double scale = 1.0) =>

@@ -1,8 +1,9 @@
 using Segnn.Data.Molecules;
 using Segnn.Nn;
+using Segnn.Tasks;
+using Segnn.Tests;
 using Segnn.Training;
 using static TorchSharp.torch;
-using Segnn.Tasks;
 
 namespace Segnn.Training.Tests.Training;
 

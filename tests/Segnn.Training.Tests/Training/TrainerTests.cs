@@ -1,9 +1,9 @@
-using Segnn.Runtime;
 using Segnn.Data.NBody;
 using Segnn.Nn;
+using Segnn.Runtime;
+using Segnn.Tasks;
 using Segnn.Training;
 using static TorchSharp.torch;
-using Segnn.Tasks;
 
 namespace Segnn.Training.Tests.Training;
 

@@ -90,13 +90,13 @@ internal static class BenchCommand
     private static readonly Lazy<Workload> NBody = new(() =>
     {
         BatchBuilder batch = TrainStepBench.NBodyBatch();
-        return new Workload("nbody", PaperModel(TaskRegistry.Get(NBodyTask.Id)), batch, batch.Positions.Select(p => p + 0.1).ToArray(), 20, 50);
+        return new Workload(NBodyTask.Id.Name, PaperModel(TaskRegistry.Get(NBodyTask.Id)), batch, batch.Positions.Select(p => p + 0.1).ToArray(), 20, 50);
     });
 
     private static readonly Lazy<Workload> Qm9 = new(() =>
     {
         BatchBuilder batch = TrainStepBench.Qm9Batch(SharedPaths.Qm9Geometries);
-        return new Workload("qm9", PaperModel(TaskRegistry.Get(Qm9Task.Id)), batch, new double[batch.SystemCount], 5, 10);
+        return new Workload(Qm9Task.Id.Name, PaperModel(TaskRegistry.Get(Qm9Task.Id)), batch, new double[batch.SystemCount], 5, 10);
     });
 
     private static readonly Lazy<byte[]> PaperQm9TwoStage = new(() => InferenceBench.Export(Qm9.Value.Model, TensorProductLoweringKind.TwoStage));

@@ -1,8 +1,9 @@
-namespace Segnn.Runtime.Tests;
+namespace Segnn.Tests;
 
 /// <summary>
 /// Locates the repository root (the folder with Segnn.sln above the test binaries) and the read-only shared data
 /// (<c>../shared</c> next to it, or $SEGNN_SHARED); tests that need the data are skipped, saying so, without it.
+/// Linked into every test project, so there is one definition.
 /// </summary>
 internal static class SharedData
 {
@@ -10,6 +11,7 @@ internal static class SharedData
 
     public static string? Root { get; } = FindShared();
 
+    /// <summary>A path under the shared folder; the test is skipped (inconclusive) when it is absent.</summary>
     public static string Require(string relative)
     {
         if (Root is null)
@@ -17,6 +19,17 @@ internal static class SharedData
         string path = Path.Combine(Root!, relative);
         if (!File.Exists(path) && !Directory.Exists(path))
             Assert.Inconclusive($"skipped: '{path}' is absent");
+        return path;
+    }
+
+    /// <summary>A path under the repository root (e.g. a shipped model); the test is skipped when it is absent.</summary>
+    public static string RequireInRepository(string relative)
+    {
+        if (RepositoryRoot is null)
+            Assert.Inconclusive("skipped: the repository root (the folder with Segnn.sln) is not above the test binaries");
+        string path = Path.Combine(RepositoryRoot!, relative);
+        if (!File.Exists(path) && !Directory.Exists(path))
+            Assert.Inconclusive($"skipped: {path} is not in this checkout");
         return path;
     }
 
