@@ -95,7 +95,7 @@ public sealed partial class SegnnSession
     /// <summary>What a kind of system is, for messages.</summary>
     internal static string Describe(SystemKind kind) => kind switch
     {
-        SystemKind.ParticleSystem => "charged particle systems (positions, velocities, charges)",
+        SystemKind.ParticleSystem => "particle systems (charged particles with positions and velocities)",
         SystemKind.Molecule => "molecules (atomic numbers and positions, no cell)",
         _ => "periodic structures (atoms in a cell with pbc)",
     };
