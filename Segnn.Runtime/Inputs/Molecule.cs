@@ -6,61 +6,48 @@ namespace Segnn.Runtime.Inputs;
 /// <param name="Positions">Row-major [n, 3] coordinates in Å.</param>
 public sealed record Molecule(string Name, int[] AtomicNumbers, double[] Positions)
 {
+    /// <summary>
+    /// Two atoms of one system closer than this (Å) are refused as the same atom given twice. Far below any bond
+    /// (H₂: 0.74 Å) and far above the rounding of written coordinates (10⁻⁸ Å at ASE's 8 decimals), so it catches a
+    /// duplicated atom, also one duplicated across a cell boundary, and never two real atoms.
+    /// </summary>
+    public const double CoincidenceTolerance = CoincidentAtoms.Tolerance;
+
     /// <summary>The number of atoms.</summary>
     public int AtomCount => AtomicNumbers.Length;
 
-    /// <summary>Checks that the molecule can be used: it has atoms, known elements, three finite coordinates per atom.</summary>
+    /// <summary>
+    /// Checks that the molecule can be used: it has atoms, known elements, three finite coordinates per atom, and no
+    /// two atoms at the same position (closer than <see cref="CoincidenceTolerance"/>).
+    /// </summary>
     /// <exception cref="SegnnInputException">The molecule is invalid; the message names it and the problem.</exception>
     public void Validate()
     {
         string name = string.IsNullOrWhiteSpace(Name) ? "(unnamed molecule)" : Name;
-        if (AtomicNumbers is null || Positions is null)
-            throw new SegnnInputException(name, AtomicNumbers is null ? "has no atomic numbers (null)" : "has no positions (null)");
-        if (AtomicNumbers.Length == 0)
-            throw new SegnnInputException(name, "has no atoms");
-        if (Positions.Length != 3 * AtomicNumbers.Length)
-            throw new SegnnInputException(name, $"has {AtomicNumbers.Length} atomic numbers but {Positions.Length} coordinates (expected {3 * AtomicNumbers.Length}: x, y, z per atom)");
-        for (int i = 0; i < AtomicNumbers.Length; i++)
-        {
-            if (!Elements.IsValid(AtomicNumbers[i]))
-                throw new SegnnInputException(name, $"atom {i} has atomic number {AtomicNumbers[i]}, which is not an element (1 to {Elements.MaxAtomicNumber})");
-        }
-
-        for (int k = 0; k < Positions.Length; k++)
-        {
-            if (!double.IsFinite(Positions[k]))
-                throw new SegnnInputException(name, $"atom {k / 3} has a non-finite {"xyz"[k % 3]} coordinate ({Positions[k]})");
-        }
+        AtomChecks.CheckAtoms(name, AtomicNumbers, Positions);
+        if (CoincidentAtoms.Find(Positions) is { } pair)
+            throw new SegnnInputException(name, pair.Describe(AtomicNumbers));
     }
 
     /// <summary>
     /// The molecule of an XYZ frame. Its name is the frame's <c>name</c> info, else <c>gdb_{gdb_id}</c>, else the
     /// comment line when it is free text, else <c>frame {index}</c>. The positions array is shared with the frame.
     /// </summary>
-    /// <exception cref="SegnnInputException">A symbol is not an element.</exception>
+    /// <exception cref="SegnnInputException">
+    /// A symbol is not an element, or the frame is periodic (its <see cref="XyzFrame.Cell"/> is periodic along some
+    /// axis): read it with <see cref="PeriodicStructure.FromFrame"/>, since as a molecule its cell would be lost. A
+    /// frame whose cell is periodic along no axis (<c>pbc="F F F"</c>) is a molecule.
+    /// </exception>
     public static Molecule FromFrame(XyzFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        string name = NameOf(frame);
-        var atomicNumbers = new int[frame.Symbols.Length];
-        for (int i = 0; i < atomicNumbers.Length; i++)
+        string name = AtomChecks.NameOf(frame, useSid: false);
+        if (frame.Cell is { IsPeriodic: true } cell)
         {
-            if (!Elements.TryGetAtomicNumber(frame.Symbols[i], out atomicNumbers[i]))
-                throw new SegnnInputException(name, $"atom {i} has unknown element symbol '{frame.Symbols[i]}'");
+            throw new SegnnInputException(name,
+                $"is a periodic structure (pbc \"{cell.PbcText}\", frame at {frame.Source}:{frame.LineNumber}), not a molecule: read it with PeriodicStructure.FromFrame (as a molecule its cell and periodic images would be lost)");
         }
 
-        return new Molecule(name, atomicNumbers, frame.Positions);
-    }
-
-    private static string NameOf(XyzFrame frame)
-    {
-        if (frame.Info.TryGetValue("name", out string? name) && !string.IsNullOrWhiteSpace(name))
-            return name;
-        if (frame.Info.TryGetValue("gdb_id", out string? id) && !string.IsNullOrWhiteSpace(id))
-            return "gdb_" + id;
-        // A comment made of key=value pairs is metadata, not a name.
-        if (frame.Info.Count == 0 && !string.IsNullOrWhiteSpace(frame.Comment))
-            return frame.Comment.Trim();
-        return $"frame {frame.Index}";
+        return new Molecule(name, AtomChecks.AtomicNumbers(frame, name), frame.Positions);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Text;
+using Segnn.Runtime.Graphs;
 
 namespace Segnn.Runtime.Inputs;
 
@@ -39,6 +40,7 @@ internal sealed class XyzParser
     private XyzFormat _format;
     private string _comment = "";
     private Dictionary<string, string>? _info;
+    private PeriodicCell? _cell;
     private ColumnLayout? _layout;
     private string[] _symbols = [];
     private double[] _positions = [];
@@ -130,6 +132,7 @@ internal sealed class XyzParser
     {
         _comment = line.ToString();
         _layout = null;
+        _cell = null;
         _trailing = NoLines;
         _trailingRead = 0;
         var trimmed = line.TrimStart();
@@ -151,6 +154,8 @@ internal sealed class XyzParser
             {
                 _format = XyzFormat.Plain;
             }
+
+            _cell = ParseCell(_info, lineNumber);
         }
 
         int capacity = Math.Min(_atomCount, MaxPreallocatedAtoms);
@@ -289,6 +294,52 @@ internal sealed class XyzParser
         next = line.Length;
         terminated = false;
         return escaped is null ? line[start..].ToString() : escaped.Append(line[runStart..]).ToString();
+    }
+
+    // Lattice= and pbc= as ASE 3.22 reads them: the Lattice is 9 numbers, the rows (lattice vectors) one after another;
+    // a Lattice without pbc is periodic along all three; pbc is 1 flag (for all axes) or 3. A periodic axis needs a
+    // Lattice; pbc="F F F" without one (what ASE writes for a molecule) is no cell.
+    private PeriodicCell? ParseCell(Dictionary<string, string>? info, int lineNumber)
+    {
+        if (info is null)
+            return null;
+        info.TryGetValue("Lattice", out string? lattice);
+        info.TryGetValue("pbc", out string? pbcText);
+        if (lattice is null && pbcText is null)
+            return null;
+        Span<bool> pbc = [true, true, true];
+        if (pbcText is not null && !PbcFlags.TryParse(pbcText, pbc, out string? pbcProblem))
+            throw Error(lineNumber, $"pbc=\"{Shorten(pbcText)}\": {pbcProblem}");
+        if (lattice is null)
+        {
+            if (pbc.Contains(true))
+                throw Error(lineNumber, $"pbc=\"{Shorten(pbcText)}\" makes the frame periodic, but it has no Lattice= (periodic axes need the three lattice vectors)");
+            return null;
+        }
+
+        Span<double> matrix = stackalloc double[9];
+        int count = 0;
+        foreach (var range in lattice.AsSpan().SplitAny(" \t,"))
+        {
+            var token = lattice.AsSpan()[range];
+            if (token.IsEmpty)
+                continue;
+            if (count == 9)
+            {
+                count++;
+                break;
+            }
+
+            if (!XyzNumbers.TryParseDouble(token, out matrix[count]))
+                throw Error(lineNumber, $"Lattice=\"{Shorten(lattice)}\": '{Shorten(token)}' is not a number");
+            count++;
+        }
+
+        if (count != 9)
+            throw Error(lineNumber, $"Lattice=\"{Shorten(lattice)}\" has {(count > 9 ? "more than 9" : count.ToString(CultureInfo.InvariantCulture))} numbers; expected 9 (the three lattice vectors a1 a2 a3 b1 b2 b3 c1 c2 c3)");
+        if (!PeriodicCell.TryValidate(matrix, pbc, out string? problem))
+            throw Error(lineNumber, $"Lattice=\"{Shorten(lattice)}\": {problem}");
+        return new PeriodicCell(matrix, pbc);
     }
 
     private ColumnLayout GetLayout(string properties, int lineNumber)
@@ -461,10 +512,14 @@ internal sealed class XyzParser
             _symbols,
             _positions,
             columns,
-            _trailing);
+            _trailing)
+        {
+            Cell = _cell,
+        };
         _frameIndex++;
         _stage = Stage.AtomCount;
         _info = null;
+        _cell = null;
         _symbols = [];
         _positions = [];
         _columns = [];

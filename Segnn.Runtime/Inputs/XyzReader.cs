@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -12,7 +11,10 @@ namespace Segnn.Runtime.Inputs;
 /// </summary>
 /// <remarks>
 /// Malformed input throws <see cref="InvalidDataException"/> with a message that starts <c>{source}:{line}: </c> and
-/// says what is wrong; nothing is skipped silently (blank lines between frames are allowed).
+/// says what is wrong; nothing is skipped silently (blank lines between frames are allowed). Gzip data that is
+/// truncated or corrupt throws one that starts <c>{path}: the gzip data is truncated</c> (or <c>corrupt</c>), from the
+/// read that reaches the problem, so every frame before it is still returned (see <see cref="OpenText(string)"/>). Frames
+/// with <c>Lattice=</c>/<c>pbc=</c> carry their cell (<see cref="XyzFrame.Cell"/>).
 /// </remarks>
 public static class XyzReader
 {
@@ -55,6 +57,12 @@ public static class XyzReader
     }
 
     /// <summary>Opens a file for reading as text, through a gzip decompressor when it starts with the gzip magic bytes 1f 8b.</summary>
+    /// <remarks>
+    /// Gzip data may hold several members (<c>cat a.gz b.gz</c>); each member's CRC-32 and size are checked against its
+    /// trailer. Data that ends early (a file cut anywhere, even where a frame ends) or does not match its trailer makes
+    /// the read that reaches the problem throw an <see cref="InvalidDataException"/> whose message starts with the path
+    /// and says the gzip data is truncated or corrupt; only zero padding may follow the last member.
+    /// </remarks>
     public static TextReader OpenText(string path) => OpenText(path, asynchronous: false);
 
     private static TextReader OpenText(string path, bool asynchronous)
@@ -67,7 +75,7 @@ public static class XyzReader
             int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
             file.Position = 0;
             Stream stream = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-                ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: false)
+                ? new GzipReadStream(file, path)
                 : file;
             return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, BufferSize, leaveOpen: false);
         }
