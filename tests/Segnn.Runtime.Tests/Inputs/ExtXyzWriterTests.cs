@@ -1,5 +1,6 @@
 using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
+using Segnn.Tests;
 
 namespace Segnn.Runtime.Tests.Inputs;
 

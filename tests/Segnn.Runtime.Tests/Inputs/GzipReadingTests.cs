@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using Segnn.Runtime.Inputs;
+using Segnn.Tests;
 
 namespace Segnn.Runtime.Tests.Inputs;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Segnn.Runtime.Inputs;
+using Segnn.Tests;
 
 namespace Segnn.Runtime.Tests.Inputs;
 
