@@ -7,12 +7,13 @@ namespace Segnn.Runtime.Graphs;
 
 /// <summary>
 /// Builds <see cref="EdgeList"/>s from raw geometry. Positions are row-major [n, 3] in Å. Radius graphs are inclusive
-/// (an edge j → i exists for i ≠ j when dx² + dy² + dz² ≤ cutoff²), have no self loops and no neighbour cap.
+/// (an edge j → i exists for i ≠ j when dx² + dy² + dz² ≤ cutoff²), have no self loops and no neighbour cap; in a
+/// <see cref="PeriodicCell"/> they run over the periodic images of the atoms too.
 /// </summary>
-public static class NeighbourList
+public static partial class NeighbourList
 {
     /// <summary>
-    /// <see cref="Radius"/> uses <see cref="RadiusBruteForce"/> up to this many atoms and <see cref="RadiusCellList"/>
+    /// <see cref="Radius(ReadOnlySpan{double}, double)"/> uses <see cref="RadiusBruteForce"/> up to this many atoms and <see cref="RadiusCellList"/>
     /// above. Measured single-threaded at densities 0.1–0.176 atoms/Å³ and cutoffs 2–5 Å: the two take the same time
     /// (about 5 µs) near 64 atoms; at 128 atoms the cell list is about 1.6 times faster.
     /// </summary>
@@ -68,7 +69,7 @@ public static class NeighbourList
     }
 
     /// <summary>The radius graph by testing every pair: O(N²), senders ascending within each receiver.</summary>
-    /// <inheritdoc cref="Radius" path="/exception"/>
+    /// <inheritdoc cref="Radius(ReadOnlySpan{double}, double)" path="/exception"/>
     public static EdgeList RadiusBruteForce(ReadOnlySpan<double> positions, double cutoff)
     {
         int n = ValidatePositions(positions);
@@ -81,7 +82,7 @@ public static class NeighbourList
     /// the 27 cells around its own. O(N) time and memory; the number of cells is capped at about 2N (cells grow when the
     /// bounding box is large and sparse), so far-apart atoms cost no memory.
     /// </summary>
-    /// <inheritdoc cref="Radius" path="/exception"/>
+    /// <inheritdoc cref="Radius(ReadOnlySpan{double}, double)" path="/exception"/>
     public static EdgeList RadiusCellList(ReadOnlySpan<double> positions, double cutoff)
     {
         int n = ValidatePositions(positions);
@@ -477,6 +478,8 @@ public static class NeighbourList
         public int Nz { get; }
 
         public int Count => Nx * Ny * Nz;
+
+        public double Side => 1.0 / _inverseSide;
 
         public static CellGrid Create(ReadOnlySpan<double> p, int n, double cutoff)
         {

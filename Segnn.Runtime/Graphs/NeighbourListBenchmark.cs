@@ -5,7 +5,7 @@ namespace Segnn.Runtime.Graphs;
 /// <summary>Which radius-graph algorithm <see cref="NeighbourListBenchmark"/> times.</summary>
 public enum NeighbourListMethod
 {
-    /// <summary><see cref="NeighbourList.Radius"/>: brute force for small systems, cell list above.</summary>
+    /// <summary><see cref="NeighbourList.Radius(ReadOnlySpan{double}, double)"/>: brute force for small systems, cell list above.</summary>
     Auto,
 
     /// <summary><see cref="NeighbourList.RadiusBruteForce"/>.</summary>
@@ -13,6 +13,12 @@ public enum NeighbourListMethod
 
     /// <summary><see cref="NeighbourList.RadiusCellList"/>.</summary>
     CellList,
+
+    /// <summary>
+    /// <see cref="NeighbourList.Radius(ReadOnlySpan{double}, PeriodicCell, double)"/> with the box as a fully periodic
+    /// cubic cell: every atom has a full sphere of neighbours, some of them images across the faces.
+    /// </summary>
+    Periodic,
 }
 
 /// <summary>The timings of one <see cref="NeighbourListBenchmark.Run"/>.</summary>
@@ -45,12 +51,12 @@ public sealed record NeighbourListBenchmarkResult(
 }
 
 /// <summary>
-/// Times radius graphs of atoms placed uniformly at random in a cube, on the calling thread (the builders are
-/// single-threaded). Diamond has 0.176 atoms/Å³.
+/// Times radius graphs of atoms placed uniformly at random in a cube, open or periodic, on the calling thread (the
+/// builders are single-threaded). Diamond has 0.176 atoms/Å³.
 /// </summary>
 /// <remarks>
-/// Each build returns two new arrays of 4 bytes per edge (4.5 MB for 30,000 atoms at diamond density), which land on
-/// the large-object heap. Where the first touch of fresh memory is slow (some virtual machines take ~10 µs per 4 KiB
+/// Each build returns two new arrays of 4 bytes per edge (4.5 MB for 30,000 atoms at diamond density; a periodic build
+/// adds 12 bytes of shifts per edge), which land on the large-object heap. Where the first touch of fresh memory is slow (some virtual machines take ~10 µs per 4 KiB
 /// page), that can cost more than the search itself; a host process that builds many graphs can keep such arrays in
 /// recycled memory by raising <c>System.GC.LOHThreshold</c> in its runtime configuration.
 /// </remarks>
@@ -83,15 +89,16 @@ public static class NeighbourListBenchmark
 
         double box = Math.Cbrt(atoms / density);
         double[] positions = RandomPositions(atoms, box, seed);
+        var cell = new PeriodicCell([box, 0, 0, 0, box, 0, 0, 0, box], [true, true, true]);
         long first = Stopwatch.GetTimestamp();
-        int edges = Build(positions, cutoff, method).Count;
+        int edges = Build(positions, cell, cutoff, method).Count;
         double firstMilliseconds = Stopwatch.GetElapsedTime(first).TotalMilliseconds;
-        for (int i = 1; i < warmup; i++) Build(positions, cutoff, method);
+        for (int i = 1; i < warmup; i++) Build(positions, cell, cutoff, method);
         var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            Build(positions, cutoff, method);
+            Build(positions, cell, cutoff, method);
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 
@@ -99,6 +106,14 @@ public static class NeighbourListBenchmark
         double median = repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
         return new NeighbourListBenchmarkResult(atoms, density, cutoff, box, method, repeats, edges, median, times[0], times[^1], firstMilliseconds);
     }
+
+    /// <summary>
+    /// <see cref="Run"/> with <see cref="NeighbourListMethod.Periodic"/>: the random atoms fill a fully periodic cubic
+    /// cell of side (atoms / density)^⅓, so the graph has no surface and about density · 4π/3 · cutoff³ neighbours per atom.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is not positive or the density or cutoff is not a finite positive number.</exception>
+    public static NeighbourListBenchmarkResult RunPeriodic(int atoms, double density, double cutoff, int repeats, int seed = 1, int warmup = 1) =>
+        Run(atoms, density, cutoff, repeats, NeighbourListMethod.Periodic, seed, warmup);
 
     /// <summary>Row-major [n, 3] positions uniform in the cube [0, <paramref name="boxLength"/>)³, reproducible from <paramref name="seed"/>.</summary>
     public static double[] RandomPositions(int atoms, double boxLength, int seed)
@@ -111,9 +126,10 @@ public static class NeighbourListBenchmark
         return positions;
     }
 
-    private static EdgeList Build(double[] positions, double cutoff, NeighbourListMethod method) => method switch
+    private static EdgeList Build(double[] positions, PeriodicCell cell, double cutoff, NeighbourListMethod method) => method switch
     {
         NeighbourListMethod.Auto => NeighbourList.Radius(positions, cutoff),
+        NeighbourListMethod.Periodic => NeighbourList.Radius(positions, cell, cutoff),
         NeighbourListMethod.BruteForce => NeighbourList.RadiusBruteForce(positions, cutoff),
         NeighbourListMethod.CellList => NeighbourList.RadiusCellList(positions, cutoff),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown neighbour-list method"),
