@@ -67,6 +67,7 @@ public static class Exporter
             Outputs = outputs,
             Graph = config.Graph,
             Cutoff = config.Cutoff,
+            PeriodicAxes = config.PeriodicAxes,
             Elements = config.Elements,
             LengthUnit = task.LengthUnit,
             Precision = Precision.Float32,

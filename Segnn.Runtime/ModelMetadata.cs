@@ -168,6 +168,8 @@ public sealed record ModelMetadata
             throw new SegnnModelException($"{source}: a periodic model takes both 'cell' and 'edge_shifts'");
         if (Takes(ModelInput.Cell) != (PeriodicAxes is not null) || PeriodicAxes is { Count: not 3 })
             throw new SegnnModelException($"{source}: 'periodic_axes' (three flags) must be given exactly for models that take a cell");
+        if (Takes(ModelInput.Cell) && Graph != GraphConstruction.Radius)
+            throw new SegnnModelException($"{source}: a model of periodic structures builds radius graphs");
         if (Graph == GraphConstruction.Radius && (Cutoff is not > 0 || !double.IsFinite(Cutoff.Value)))
             throw new SegnnModelException($"{source}: a radius-graph model needs a positive cutoff");
         if (System != SystemKind.ParticleSystem && Elements is not { Count: > 0 })

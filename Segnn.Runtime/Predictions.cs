@@ -30,13 +30,10 @@ public sealed partial class SegnnSession
     {
         ArgumentNullException.ThrowIfNull(molecules);
         RequireSystem(SystemKind.Molecule);
-        var known = new HashSet<int>(Metadata.Elements ?? []);
         foreach (Molecule m in molecules)
         {
             m.Validate();
-            for (int i = 0; i < m.AtomCount; i++)
-                if (!known.Contains(m.AtomicNumbers[i]))
-                    throw new SegnnInputException(m.Name, $"atom {i} is {Elements.Symbol(m.AtomicNumbers[i])} (Z = {m.AtomicNumbers[i]}), which this model does not know (it knows {string.Join(", ", known.Order().Select(Elements.Symbol))})");
+            CheckElements(m.Name, m.AtomicNumbers);
         }
         return RunBatched(molecules.Count, i => molecules[i].Name, i => molecules[i].AtomCount, options, progress, (builder, i) =>
         {
@@ -47,6 +44,45 @@ public sealed partial class SegnnSession
 
     /// <summary>Predicts one molecule.</summary>
     public SystemPrediction Predict(Molecule molecule) => Predict([molecule])[0];
+
+    /// <summary>
+    /// Predicts every periodic structure (batched): each one's radius graph includes the periodic images within the
+    /// cutoff, and the model sees its cell. Models of periodic structures only; a structure periodic along an axis the
+    /// model does not allow (<see cref="ModelMetadata.PeriodicAxes"/>) is refused, as is one without the tags the model takes.
+    /// </summary>
+    public IReadOnlyList<SystemPrediction> Predict(IReadOnlyList<PeriodicStructure> structures, BatchOptions? options = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(structures);
+        RequireSystem(SystemKind.PeriodicStructure);
+        bool tags = Metadata.Takes(ModelInput.Tags);
+        foreach (PeriodicStructure s in structures)
+        {
+            s.Validate();
+            CheckElements(s.Name, s.AtomicNumbers);
+            for (int k = 0; k < 3; k++)
+                if (s.Cell.Pbc[k] && !Metadata.PeriodicAxes![k])
+                    throw new SegnnInputException(s.Name, $"is periodic along lattice vector {k + 1} (pbc \"{s.Cell.PbcText}\"), which this model does not allow (it was trained with pbc \"{string.Join(' ', Metadata.PeriodicAxes.Select(p => p ? 'T' : 'F'))}\" at most)");
+            if (tags && s.Tags is null)
+                throw new SegnnInputException(s.Name, "has no atom tags, which this model takes (0 = adsorbate, 1 = surface layer, 2, 3, … = layers below; extended XYZ: a tags:I:1 column)");
+        }
+        return RunBatched(structures.Count, i => structures[i].Name, i => structures[i].AtomCount, options, progress, (builder, i) =>
+        {
+            PeriodicStructure s = structures[i];
+            builder.Add(s.Positions, NeighbourList.Radius(s.Positions, s.Cell, Metadata.Cutoff!.Value), atomicNumbers: s.AtomicNumbers,
+                tags: tags ? s.Tags : default, cell: s.Cell);
+        });
+    }
+
+    /// <summary>Predicts one periodic structure.</summary>
+    public SystemPrediction Predict(PeriodicStructure structure) => Predict([structure])[0];
+
+    private void CheckElements(string name, int[] atomicNumbers)
+    {
+        var known = Metadata.Elements ?? [];
+        for (int i = 0; i < atomicNumbers.Length; i++)
+            if (!known.Contains(atomicNumbers[i]))
+                throw new SegnnInputException(name, $"atom {i} is {Elements.Symbol(atomicNumbers[i])} (Z = {atomicNumbers[i]}), which this model does not know (it knows {string.Join(", ", known.Order().Select(Elements.Symbol))})");
+    }
 
     /// <summary>Predicts where every particle system is one model horizon later (batched). N-body models only.</summary>
     public IReadOnlyList<SystemPrediction> Predict(IReadOnlyList<ParticleSystem> systems, BatchOptions? options = null, IProgress<int>? progress = null)

@@ -53,3 +53,19 @@ public enum Centering
     [EnumName("system")]
     System,
 }
+
+/// <summary>How a graph-level head turns node features into one row per graph.</summary>
+[JsonConverter(typeof(EnumNameJsonConverter<Readout>))]
+public enum Readout
+{
+    /// <summary>The paper's: a node network, pooling (avg or sum), then a network on the pooled features.</summary>
+    [EnumName("pooled")]
+    Pooled,
+
+    /// <summary>
+    /// Per-node outputs summed over the graph (E = Σ_i ε_i): extensive, so a supercell of n copies gets n times the
+    /// energy, and forces are local. Energy models of periodic structures use it.
+    /// </summary>
+    [EnumName("node-sum")]
+    NodeSum,
+}

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Segnn.Graphs;
 using Segnn.Nn;
 using Segnn.O3;
 using Segnn.Runtime;
@@ -46,6 +47,10 @@ public sealed record ModelConfig
     /// <summary>Graph pooling of a graph-level head.</summary>
     public Pooling Pool { get; init; } = Pooling.Avg;
 
+    /// <summary>How a graph-level head reads out (the paper's pooled network, or a sum of per-node outputs).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public Readout Readout { get; init; } = Readout.Pooled;
+
     /// <summary>Spherical-harmonics normalisation of the attributes: integral (N-body) or component (QM9).</summary>
     [JsonConverter(typeof(EnumNameJsonConverter<ShNormalization>))]
     public ShNormalization ShNormalization { get; init; } = ShNormalization.Integral;
@@ -67,6 +72,30 @@ public sealed record ModelConfig
     /// <summary>The hidden irreps; chosen by <see cref="HiddenIrrepsRule"/> when not given.</summary>
     [JsonPropertyName("hidden_irreps")]
     public Irreps? ExplicitHiddenIrreps { get; init; }
+
+    /// <summary>How elements become node features (atomistic tasks).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ElementEncoding ElementEncoding { get; init; } = ElementEncoding.OneHot;
+
+    /// <summary>Whether atom tags (adsorbate, surface layer) are node features too (catalysis tasks).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool TagFeatures { get; init; }
+
+    /// <summary>
+    /// For models of periodic structures, which lattice vectors may be periodic (the file takes a cell and edge shifts);
+    /// null for models without a cell.
+    /// </summary>
+    public IReadOnlyList<bool>? PeriodicAxes { get; init; }
+
+    /// <summary>The radial features of edges: the task's own scalars with a hard cutoff, or a smooth Bessel basis.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public RadialBasis Radial { get; init; } = RadialBasis.None;
+
+    /// <summary>Number of Bessel functions (<see cref="RadialBasis.Bessel"/>).</summary>
+    public int RadialFunctions { get; init; } = 8;
+
+    /// <summary>Exponent of the smooth cutoff envelope (<see cref="RadialBasis.Bessel"/>).</summary>
+    public int EnvelopeExponent { get; init; } = 5;
 
     /// <summary>Parameter precision of training.</summary>
     [JsonPropertyName("dtype")]
@@ -96,6 +125,16 @@ public sealed record ModelConfig
         if (HiddenFeatures < 1 && ExplicitHiddenIrreps is null) throw new FormatException("hidden_features must be >= 1");
         if (LMaxAttributes < 0 || LMaxHidden < 0) throw new FormatException("lmax values must be >= 0");
         if (Graph == GraphConstruction.Radius && (Cutoff is not > 0 || !double.IsFinite(Cutoff.Value))) throw new FormatException("a radius graph needs a positive cutoff");
+        if (Readout == Readout.NodeSum && OutputLevel != OutputLevel.Graph) throw new FormatException("readout node-sum is for graph-level outputs");
+        if (PeriodicAxes is { Count: not 3 }) throw new FormatException("periodic_axes needs three flags, one per lattice vector");
+        if (Radial == RadialBasis.Bessel)
+        {
+            if (Graph != GraphConstruction.Radius) throw new FormatException("a smooth radial basis needs a radius graph (its envelope ends at the cutoff)");
+            if (RadialFunctions < 1) throw new FormatException("radial_functions must be >= 1");
+            if (EnvelopeExponent < 2) throw new FormatException("envelope_exponent must be >= 2");
+            if (EdgeScalarIrreps != Irreps.Parse($"{RadialFunctions}x0e"))
+                throw new FormatException($"edge_scalar_irreps must be {RadialFunctions}x0e: one scalar per radial function");
+        }
         Irreps hidden = Hidden;
         if (hidden.Count == 0 || hidden[0].Ir != new Irrep(0, 1)) throw new FormatException($"hidden irreps {hidden} must start with a 0e block");
         if (Targets.Count == 0) throw new FormatException("a model needs at least one target");
@@ -130,6 +169,22 @@ public sealed record ModelConfig
         }
         return (config ?? throw new FormatException("model config is empty")).Validate();
     }
+}
+
+/// <summary>The radial features of edges.</summary>
+[JsonConverter(typeof(EnumNameJsonConverter<RadialBasis>))]
+public enum RadialBasis
+{
+    /// <summary>The task's own edge scalars (SEGNN: distance or squared distance) and a hard cutoff.</summary>
+    [EnumName("none")]
+    None,
+
+    /// <summary>
+    /// Bessel functions of the distance times a smooth envelope; messages and node attributes are weighted by the
+    /// envelope too, so energies and forces are continuous as neighbours cross the cutoff.
+    /// </summary>
+    [EnumName("bessel")]
+    Bessel,
 }
 
 /// <summary>One named model output: its irreps, its unit, and the standardisation the model's raw output is undone with.</summary>

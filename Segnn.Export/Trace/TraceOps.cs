@@ -74,6 +74,8 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     public SymbolicTensor ClampMin(SymbolicTensor a, double min) => Same(a, _b.Node("Max", [a.Name, _b.Scalar((float)min)]));
     public SymbolicTensor Sqrt(SymbolicTensor a) => Same(a, _b.Node("Sqrt", [a.Name]));
     public SymbolicTensor Sigmoid(SymbolicTensor a) => Same(a, _b.Node("Sigmoid", [a.Name]));
+    public SymbolicTensor Sin(SymbolicTensor a) => Same(a, _b.Node("Sin", [a.Name]));
+    public SymbolicTensor Cos(SymbolicTensor a) => Same(a, _b.Node("Cos", [a.Name]));
     public SymbolicTensor Silu(SymbolicTensor a) => Same(a, _b.Node("Mul", [a.Name, _b.Node("Sigmoid", [a.Name])]));
 
     public SymbolicTensor Slice(SymbolicTensor x, int start, int length)

@@ -43,4 +43,41 @@ public static class Featurizer
 
     public static T EdgeAttributes<T>(IOps<T> ops, T relative, int lmax, ShNormalization normalization) where T : class =>
         SphericalHarmonicsOp.Evaluate(ops, relative, lmax, normalization);
+
+    /// <summary>
+    /// DimeNet's polynomial envelope of exponent p on x = d / cutoff: 1 − (p+1)(p+2)/2·x^p + p(p+2)·x^(p+1) − p(p+1)/2·x^(p+2).
+    /// It is 1 at d = 0 and reaches 0 at the cutoff with its first two derivatives, so whatever it multiplies (messages,
+    /// radial features, attributes) and their forces go to zero continuously as a neighbour leaves the cutoff.
+    /// </summary>
+    public static T Envelope<T>(IOps<T> ops, T distance, double cutoff, int p) where T : class
+    {
+        if (p < 2) throw new ArgumentOutOfRangeException(nameof(p), p, "the envelope exponent must be at least 2");
+        T x = ops.Scale(distance, 1.0 / cutoff);
+        T xp = x;
+        for (int k = 1; k < p; k++) xp = ops.Mul(xp, x);
+        T xp1 = ops.Mul(xp, x), xp2 = ops.Mul(xp1, x);
+        T sum = ops.Add(ops.Add(ops.Scale(xp, -(p + 1) * (p + 2) / 2.0), ops.Scale(xp1, p * (p + 2.0))), ops.Scale(xp2, -p * (p + 1) / 2.0));
+        return ops.AddScalar(sum, 1.0);
+    }
+
+    /// <summary>
+    /// The first n Bessel functions of the distance, √(2/cutoff)·sin(kπ d/cutoff)/d for k = 1…n ([E, n]), each times the
+    /// <paramref name="envelope"/> [E, 1]: smooth radial features that vanish at the cutoff.
+    /// </summary>
+    public static T BesselBasis<T>(IOps<T> ops, T distance, T envelope, double cutoff, int n) where T : class
+    {
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "at least one radial function");
+        T inverse = ops.Div(envelope, distance); // edges join distinct points: d > 0
+        var columns = new T[n];
+        for (int k = 1; k <= n; k++)
+            columns[k - 1] = ops.Scale(ops.Mul(ops.Sin(ops.Scale(distance, k * Math.PI / cutoff)), inverse), Math.Sqrt(2.0 / cutoff));
+        return ops.Concat(columns);
+    }
+
+    /// <summary>
+    /// Node attributes as the envelope-weighted mean of incoming edge attributes, Σ u·a / (1 + Σ u): smooth as neighbours
+    /// enter and leave the cutoff, where a plain mean jumps (its count changes); near the plain mean for many neighbours.
+    /// </summary>
+    public static T WeightedNodeAttributes<T>(IOps<T> ops, T edgeAttributes, T weights, Segmentation<T> byReceiver) where T : class =>
+        ops.Div(byReceiver.Sum(ops, ops.Mul(edgeAttributes, weights)), ops.AddScalar(byReceiver.Sum(ops, weights), 1.0));
 }

@@ -37,6 +37,8 @@ public interface IOps<T> where T : class
     T Sqrt(T a);
     T Silu(T a);
     T Sigmoid(T a);
+    T Sin(T a);
+    T Cos(T a);
 
     /// <summary>Columns [start, start+length) of the last axis.</summary>
     T Slice(T x, int start, int length);

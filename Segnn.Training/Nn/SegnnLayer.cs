@@ -64,6 +64,7 @@ public sealed class SegnnLayer : nn.Module
         T message = _message1.Forward(ops, input, g.EdgeAttributes);
         message = _message2.Forward(ops, message, g.EdgeAttributes);
         if (_messageBatchNorm is not null) message = _messageBatchNorm.Forward(ops, message);
+        if (g.EdgeWeights is not null) message = ops.Mul(message, g.EdgeWeights);
         T aggregated = ops.SegmentSum(message, g.Receivers, g.NumNodes);
 
         T update = _update1.Forward(ops, ops.Concat([features, aggregated]), nodeAttributes);
@@ -123,6 +124,7 @@ public sealed class SeConvLayer : nn.Module
         T input = g.EdgeScalars is null ? ops.Concat([receivers, senders]) : ops.Concat([receivers, senders, g.EdgeScalars]);
         T message = _messageGated is null ? input : _messageGated.Forward(ops, input, g.EdgeAttributes);
         message = _message.Forward(ops, message, g.EdgeAttributes);
+        if (g.EdgeWeights is not null) message = ops.Mul(message, g.EdgeWeights);
         T aggregated = ops.SegmentSum(message, g.Receivers, g.NumNodes);
         T result = ops.Add(features, _gate.Apply(ops, aggregated));
         if (_instanceNorm is not null) result = _instanceNorm.Forward(ops, result, g.Graphs);

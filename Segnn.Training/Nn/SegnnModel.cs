@@ -42,7 +42,7 @@ public sealed class SegnnModel : nn.Module
 
         _prePool1 = new TensorProductLayer("pre_pool1", hidden, attributes, hidden, gated: true, dtype);
         register_module("pre_pool1", _prePool1);
-        if (config.GraphOutput)
+        if (config.GraphOutput && config.Readout == Readout.Pooled)
         {
             // P = (output × num_irreps(hidden)), simplified and sorted (108x0e for QM9)
             Irreps pooled = (output * hidden.NumIrreps).Sort().Sorted.Simplify();
@@ -93,7 +93,11 @@ public sealed class SegnnModel : nn.Module
         }
         x = _prePool1.Forward(ops, x, nodeAttributes);
         x = _prePool2.Forward(ops, x, nodeAttributes);
-        if (Config.GraphOutput)
+        if (Config.GraphOutput && Config.Readout == Readout.NodeSum)
+        {
+            x = g.Graphs.Sum(ops, x); // Σ of per-node outputs: extensive
+        }
+        else if (Config.GraphOutput)
         {
             x = Config.Pool == Pooling.Avg ? g.Graphs.Mean(ops, x) : g.Graphs.Sum(ops, x);
             x = _postPool1!.Forward<T>(ops, x, null);

@@ -52,6 +52,8 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
     public Tensor Sqrt(Tensor a) => a.sqrt();
     public Tensor Silu(Tensor a) => nn.functional.silu(a);
     public Tensor Sigmoid(Tensor a) => a.sigmoid();
+    public Tensor Sin(Tensor a) => a.sin();
+    public Tensor Cos(Tensor a) => a.cos();
 
     public Tensor Slice(Tensor x, int start, int length) => x.narrow(-1, start, length);
     public Tensor Concat(IReadOnlyList<Tensor> parts) => parts.Count == 1 ? parts[0] : cat(parts.ToArray(), -1);

@@ -1,3 +1,4 @@
+using Segnn.Data.Atomistic;
 using Segnn.Data.Molecules;
 using Segnn.Runtime;
 
@@ -14,7 +15,7 @@ public sealed class Qm9Mp2Task : MoleculeTask
     public override TaskKey Key => Id;
     public override string Summary => "RI-MP2 binding energy, HOMO and dipole vector of QM9 molecules";
     public override string DataDescription => "the RI-MP2 extended-XYZ parts (a folder such as ../shared/data/qm9/mp2-10k, or one file)";
-    public override IReadOnlyList<MoleculeTarget> AvailableTargets => Qm9.Mp2Targets;
+    public override IReadOnlyList<LabelTarget> AvailableTargets => Qm9.Mp2Targets;
     public override IReadOnlyList<string> DefaultTargets => ["binding_energy", "homo"];
     public override IReadOnlyList<int> DataElements => [1, 6, 7, 8];
 

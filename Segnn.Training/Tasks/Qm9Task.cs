@@ -1,3 +1,4 @@
+using Segnn.Data.Atomistic;
 using Segnn.Data.Molecules;
 using Segnn.Runtime;
 
@@ -14,7 +15,7 @@ public sealed class Qm9Task : MoleculeTask
     public override TaskKey Key => Id;
     public override string Summary => "QM9 standard targets (mu, alpha, homo, lumo, gap, r2, zpve, U0, U, H, G, Cv) of molecules";
     public override string DataDescription => "QM9 files: a folder of dsgdb9nsd_*.xyz (split lists in a 'split' folder beside it or $SEGNN_QM9_SPLIT) or an extended-XYZ file";
-    public override IReadOnlyList<MoleculeTarget> AvailableTargets => Qm9.StandardTargets;
+    public override IReadOnlyList<LabelTarget> AvailableTargets => Qm9.StandardTargets;
     public override IReadOnlyList<string> DefaultTargets => ["alpha"];
     public override IReadOnlyList<int> DataElements => [1, 6, 7, 8, 9];
 

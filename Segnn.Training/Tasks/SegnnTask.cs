@@ -124,35 +124,33 @@ public sealed record TaskData(IGraphDataset Train, IGraphDataset Valid, IGraphDa
 public sealed record EvaluationResult(string MetricName, double Metric, int Samples, IReadOnlyDictionary<string, double> Report);
 
 /// <summary>
-/// Sums of absolute and squared errors per named output over a split, fed by any engine (TorchSharp or ONNX Runtime),
-/// so both evaluate with the task's one metric.
+/// The errors of every named output over a split, fed by any engine (TorchSharp or ONNX Runtime), so both evaluate with
+/// the task's one metric.
 /// </summary>
 public sealed class OutputErrors
 {
-    private readonly Dictionary<string, (double Abs, double Squared, long Count)> _sums = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<double>> _errors = new(StringComparer.Ordinal);
 
     /// <summary>Adds the errors of one batch of one output (flat arrays of the same layout).</summary>
     public void Add(string output, ReadOnlySpan<double> predicted, ReadOnlySpan<double> target)
     {
         if (predicted.Length != target.Length)
             throw new ArgumentException($"output '{output}': {predicted.Length} predicted values for {target.Length} targets");
-        var (abs, sq, n) = _sums.GetValueOrDefault(output);
-        for (int i = 0; i < predicted.Length; i++)
-        {
-            double d = predicted[i] - target[i];
-            abs += Math.Abs(d);
-            sq += d * d;
-        }
-        _sums[output] = (abs, sq, n + predicted.Length);
+        if (!_errors.TryGetValue(output, out List<double>? list)) _errors[output] = list = new List<double>();
+        for (int i = 0; i < predicted.Length; i++) list.Add(predicted[i] - target[i]);
     }
 
-    public bool Has(string output) => _sums.ContainsKey(output);
+    public bool Has(string output) => _errors.ContainsKey(output);
 
     /// <summary>Mean absolute error per value of an output.</summary>
-    public double MeanAbsolute(string output) => _sums.TryGetValue(output, out var s) && s.Count > 0 ? s.Abs / s.Count
-        : throw new InvalidOperationException($"no errors recorded for output '{output}'");
+    public double MeanAbsolute(string output) => Of(output).Average(Math.Abs);
 
     /// <summary>Mean squared error per value of an output.</summary>
-    public double MeanSquared(string output) => _sums.TryGetValue(output, out var s) && s.Count > 0 ? s.Squared / s.Count
+    public double MeanSquared(string output) => Of(output).Average(d => d * d);
+
+    /// <summary>The fraction of an output's values within <paramref name="threshold"/> of the target (OC20's EwT at 0.02 eV).</summary>
+    public double FractionWithin(string output, double threshold) => Of(output).Count(d => Math.Abs(d) < threshold) / (double)Of(output).Count;
+
+    private List<double> Of(string output) => _errors.TryGetValue(output, out List<double>? list) && list.Count > 0 ? list
         : throw new InvalidOperationException($"no errors recorded for output '{output}'");
 }

@@ -14,6 +14,8 @@ public static class TaskRegistry
         new NBodyTask(),
         new Qm9Task(),
         new Qm9Mp2Task(),
+        new Is2reTask(),
+        new BulkEnergyTask(),
     ];
 
     private static readonly Dictionary<TaskKey, SegnnTask> ByKey = Tasks.ToDictionary(t => t.Key);

@@ -20,6 +20,9 @@ public sealed record ModelOverrides
     public NormKind? Norm { get; init; }
     public Pooling? Pool { get; init; }
 
+    /// <summary>Radius-graph cutoff, Å.</summary>
+    public double? Cutoff { get; init; }
+
     /// <summary>Target names (tasks with several).</summary>
     public IReadOnlyList<string>? Targets { get; init; }
 
@@ -33,6 +36,7 @@ public sealed record ModelOverrides
         if (LMaxAttributes is int la) config = config with { LMaxAttributes = la, ExplicitHiddenIrreps = null };
         if (Norm is { } n) config = config with { Norm = n };
         if (Pool is { } p) config = config with { Pool = p };
+        if (Cutoff is double c2) config = config with { Cutoff = c2 };
         return config;
     }
 
@@ -47,6 +51,7 @@ public sealed record ModelOverrides
         if (LMaxAttributes is int la && la != run.LMaxAttributes) yield return $"--lmax-attr {la} (the run has {run.LMaxAttributes})";
         if (Norm is { } n && n != run.Norm) yield return $"--norm {EnumNames.Name(n)} (the run has {EnumNames.Name(run.Norm)})";
         if (Pool is { } p && p != run.Pool) yield return $"--pool {EnumNames.Name(p)} (the run has {EnumNames.Name(run.Pool)})";
+        if (Cutoff is double c2 && c2 != run.Cutoff) yield return $"--cutoff {c2} (the run has {run.Cutoff})";
         if (Targets is { } t && !t.SequenceEqual(run.Targets.Select(x => x.Name)))
             yield return $"--targets {string.Join(",", t)} (the run has {string.Join(",", run.Targets.Select(x => x.Name))})";
     }

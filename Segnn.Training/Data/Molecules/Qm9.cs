@@ -1,4 +1,6 @@
 using System.Globalization;
+using Segnn.Data.Atomistic;
+using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
 
 namespace Segnn.Data.Molecules;
@@ -7,11 +9,15 @@ namespace Segnn.Data.Molecules;
 /// A molecule with its labels in physical units (eV, D, bohr³, e·bohr, …); vectors are 1o targets. <c>GdbId</c> is the
 /// QM9 id (1-based), or −1 where the file does not say.
 /// </summary>
-public sealed record LabelledMolecule(long GdbId, Molecule Molecule, IReadOnlyDictionary<string, double> Scalars, IReadOnlyDictionary<string, double[]> Vectors);
-
-/// <summary>One target of a molecular task: its name, how it is read and converted, and its unit.</summary>
-/// <remarks><c>Extensive</c> targets (energies) are learned as residuals of a composition fit (per-element references).</remarks>
-public sealed record MoleculeTarget(string Name, string Unit, bool IsVector, bool Extensive = false);
+public sealed record LabelledMolecule(long GdbId, Molecule Molecule, IReadOnlyDictionary<string, double> Scalars, IReadOnlyDictionary<string, double[]> Vectors)
+    : ILabelledSystem
+{
+    public string Name => Molecule.Name;
+    public int[] AtomicNumbers => Molecule.AtomicNumbers;
+    public double[] Positions => Molecule.Positions;
+    public PeriodicCell? Cell => null;
+    public int[]? Tags => null;
+}
 
 /// <summary>
 /// QM9 conventions (segnn.md §5.1, shared/data/README.md): the twelve standard targets with their unit conversions and
@@ -24,7 +30,7 @@ public static class Qm9
     public const double BohrToAngstrom = 0.529177210903;
 
     /// <summary>The twelve standard targets of the paper, in its order, with their units after conversion.</summary>
-    public static readonly IReadOnlyList<MoleculeTarget> StandardTargets =
+    public static readonly IReadOnlyList<LabelTarget> StandardTargets =
     [
         new("mu", "D", false), new("alpha", "bohr^3", false), new("homo", "eV", false), new("lumo", "eV", false),
         new("gap", "eV", false), new("r2", "bohr^2", false), new("zpve", "eV", false), new("U0", "eV", false, true),
@@ -32,7 +38,7 @@ public static class Qm9
     ];
 
     /// <summary>The RI-MP2 labels of shared/data/qm9/mp2-10k.</summary>
-    public static readonly IReadOnlyList<MoleculeTarget> Mp2Targets =
+    public static readonly IReadOnlyList<LabelTarget> Mp2Targets =
         [new("binding_energy", "eV", false, true), new("homo", "eV", false), new("dipole", "e*bohr", true)];
 
     /// <summary>Isolated-atom energies (Hartree) of QM9's atomref table for U0, U, H, G; subtracted to get atomisation energies.</summary>

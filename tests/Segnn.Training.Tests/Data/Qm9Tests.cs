@@ -1,3 +1,4 @@
+using Segnn.Data.Atomistic;
 using Segnn.Data.Molecules;
 using Segnn.O3;
 using Segnn.Tests;
@@ -120,7 +121,7 @@ public sealed class Qm9Tests
         }).ToList();
         var baseline = CompositionBaseline.Fit(molecules, "e", [1, 6, 7, 8]);
         Assert.IsLessThan(1e-4, baseline.MeanAbsoluteError(molecules, "e")); // targets are ~1e4 eV
-        TargetSpec[] specs = TargetStatistics.Standardise(molecules, [new MoleculeTarget("e", "eV", false), new MoleculeTarget("d", "e*bohr", true)]);
+        TargetSpec[] specs = TargetStatistics.Standardise(molecules, [new LabelTarget("e", "eV", false), new LabelTarget("d", "e*bohr", true)]);
         double mean = molecules.Average(m => m.Scalars["e"]);
         Assert.AreEqual(mean, specs[0].Mean, 1e-9);
         Assert.AreEqual(molecules.Average(m => Math.Abs(m.Scalars["e"] - mean)), specs[0].Scale, 1e-9);

@@ -1,3 +1,4 @@
+using Segnn.Data.Atomistic;
 using Segnn.Data.Molecules;
 using Segnn.Nn;
 using Segnn.Tasks;
@@ -19,8 +20,8 @@ public sealed class Qm9PaperConfigTests
         TargetSpec[] targets = TargetStatistics.Standardise(molecules.Take(80).ToList(), [Qm9.StandardTargets.Single(t => t.Name == "alpha")]);
         ModelConfig config = new Qm9Task().DefaultConfig() with { Targets = targets };
         Assert.AreEqual("36x0e+36x1o+36x2e", config.Hidden.ToString());
-        var train = new MoleculeGraphDataset("train", molecules.Take(16).ToList(), targets, 2.0);
-        var valid = new MoleculeGraphDataset("valid", molecules.Skip(80).Take(8).ToList(), targets, 2.0);
+        var train = new AtomisticGraphDataset("train", molecules.Take(16).ToList(), targets, 2.0);
+        var valid = new AtomisticGraphDataset("valid", molecules.Skip(80).Take(8).ToList(), targets, 2.0);
         string dir = Path.Combine(Path.GetTempPath(), "segnn-qm9-paper-" + Guid.NewGuid().ToString("N"));
         try
         {

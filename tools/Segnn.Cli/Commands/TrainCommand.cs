@@ -37,12 +37,13 @@ internal static class TrainCommand
         var lmaxHidden = new Option<int?>("--lmax-hidden") { Description = "highest degree of hidden features" };
         var lmaxAttr = new Option<int?>("--lmax-attr") { Description = "highest degree of the attributes" };
         var norm = new Option<string?>("--norm") { Description = EnumNames.Choices<NormKind>() };
+        var cutoff = new Option<double?>("--cutoff") { Description = "radius-graph cutoff in Å (molecules 2, is2re 4)" };
         var pool = new Option<string?>("--pool") { Description = "graph pooling: avg | sum (sum suits extensive targets such as energies)" };
         var trainFrames = new Option<string?>("--train-frames") { Description = "nbody: draw each epoch's input frame from FIRST:LAST of the same training trajectories (default: the paper's frame 30)" };
         var cmd = new Command("train", "Train a SEGNN model")
         {
             task, data, output, resume, epochs, batch, lr, wd, schedule, warmup, validateEvery, seed, threads, maxTrain, timeLimit, config, hidden, layers, centering,
-            targets, lmaxHidden, lmaxAttr, norm, trainFrames, pool,
+            targets, lmaxHidden, lmaxAttr, norm, trainFrames, pool, cutoff,
         };
         cmd.SetAction((r, ct) =>
         {
@@ -57,6 +58,7 @@ internal static class TrainCommand
                 LMaxAttributes = r.GetValue(lmaxAttr),
                 Norm = r.GetValue(norm) is { } n ? EnumNames.Parse<NormKind>(n, "--norm") : null,
                 Pool = r.GetValue(pool) is { } p ? EnumNames.Parse<Pooling>(p, "--pool") : null,
+                Cutoff = r.GetValue(cutoff) is double c2 ? (c2 > 0 && double.IsFinite(c2) ? c2 : throw new ArgumentException($"--cutoff must be a positive distance in Å, not {c2}")) : null,
                 Targets = r.GetValue(targets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
             };
             var options = new OptionOverrides

@@ -1,34 +1,61 @@
 using Segnn.Runtime.Graphs;
+using Segnn.Runtime.Inputs;
 using Segnn.Training;
 
-namespace Segnn.Data.Molecules;
+namespace Segnn.Data.Atomistic;
 
 /// <summary>
-/// Labelled molecules as graphs for the trainer: radius graphs (the model's cutoff) built once per molecule with the
-/// runtime's neighbour lists; targets in the model's output-column order (scalars, then 3 components per vector target).
+/// A system of atoms with labels in physical units: a molecule (no cell) or a periodic structure (cell, tags), its scalar
+/// labels (energies, …) and vector labels (1o targets such as the dipole). What datasets, target statistics and baselines
+/// of every atomistic task read.
 /// </summary>
-public sealed class MoleculeGraphDataset : IGraphDataset
+public interface ILabelledSystem
+{
+    string Name { get; }
+    int[] AtomicNumbers { get; }
+
+    /// <summary>Row-major [n, 3] positions, Å.</summary>
+    double[] Positions { get; }
+
+    /// <summary>The cell of a periodic structure; null for a molecule.</summary>
+    PeriodicCell? Cell { get; }
+
+    /// <summary>Per-atom tags, where the data has them.</summary>
+    int[]? Tags { get; }
+
+    IReadOnlyDictionary<string, double> Scalars { get; }
+    IReadOnlyDictionary<string, double[]> Vectors { get; }
+}
+
+/// <summary>
+/// Labelled atomistic systems as graphs for the trainer: radius graphs at the model's cutoff (with periodic images for
+/// structures with a cell) built once per system with the runtime's neighbour lists; targets in the model's
+/// output-column order (scalars, then 3 components per vector target).
+/// </summary>
+public sealed class AtomisticGraphDataset : IGraphDataset
 {
     private readonly EdgeList[] _edges;
     private readonly IReadOnlyList<TargetSpec> _targets;
 
-    public MoleculeGraphDataset(string name, IReadOnlyList<LabelledMolecule> items, IReadOnlyList<TargetSpec> targets, double cutoff)
+    public AtomisticGraphDataset(string name, IReadOnlyList<ILabelledSystem> items, IReadOnlyList<TargetSpec> targets, double cutoff)
     {
         Name = name;
         Items = items;
         _targets = targets;
-        _edges = new EdgeList[items.Count];
-        Parallel.For(0, items.Count, i => _edges[i] = NeighbourList.Radius(items[i].Molecule.Positions, cutoff));
-        foreach (LabelledMolecule m in items)
+        foreach (ILabelledSystem m in items)
             foreach (TargetSpec t in targets)
                 if (!m.Scalars.ContainsKey(t.Name) && !m.Vectors.ContainsKey(t.Name))
-                    throw new InvalidDataException($"{name}: molecule {m.Molecule.Name} has no label '{t.Name}'");
+                    throw new InvalidDataException($"{name}: {m.Name} has no label '{t.Name}'");
+        _edges = new EdgeList[items.Count];
+        Parallel.For(0, items.Count, i => _edges[i] = items[i].Cell is { } cell
+            ? NeighbourList.Radius(items[i].Positions, cell, cutoff)
+            : NeighbourList.Radius(items[i].Positions, cutoff));
     }
 
     public string Name { get; }
-    public IReadOnlyList<LabelledMolecule> Items { get; }
+    public IReadOnlyList<ILabelledSystem> Items { get; }
     public int Count => Items.Count;
-    public int EdgeCount => _edges.Sum(e => e.Count);
+    public long EdgeCount => _edges.Sum(e => (long)e.Count);
 
     public (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices)
     {
@@ -36,8 +63,8 @@ public sealed class MoleculeGraphDataset : IGraphDataset
         var targets = new List<double>();
         foreach (int i in indices)
         {
-            LabelledMolecule m = Items[i];
-            batch.Add(m.Molecule.Positions, _edges[i], atomicNumbers: m.Molecule.AtomicNumbers);
+            ILabelledSystem m = Items[i];
+            batch.Add(m.Positions, _edges[i], atomicNumbers: m.AtomicNumbers, tags: m.Tags, cell: m.Cell);
             foreach (TargetSpec t in _targets)
             {
                 if (m.Scalars.TryGetValue(t.Name, out double v)) targets.Add(v);
@@ -48,14 +75,21 @@ public sealed class MoleculeGraphDataset : IGraphDataset
     }
 }
 
+/// <summary>One target of a task: its name, unit, whether it is a 1o vector, and whether it is extensive.</summary>
+/// <remarks><c>Extensive</c> targets (energies) are learned as residuals of a composition fit (per-element references).</remarks>
+public sealed record LabelTarget(string Name, string Unit, bool IsVector, bool Extensive = false);
+
 /// <summary>Target standardisation from the training set (segnn.md §5.2): scalars by mean and mean absolute deviation.</summary>
 public static class TargetStatistics
 {
     /// <summary>
     /// One <see cref="TargetSpec"/> per target with Mean and Scale set: scalars (y − mean)/MAD; vectors are scaled only,
-    /// by the mean absolute component (a shift would break equivariance).
+    /// by the mean absolute component (a shift would break equivariance). Extensive targets are residuals of a
+    /// composition fit; with <paramref name="extensive"/> (a model that sums per-atom outputs) the fit has no intercept
+    /// and the mean is 0, so that every part of the prediction scales with the system: a supercell of n copies gets n
+    /// times the energy.
     /// </summary>
-    public static TargetSpec[] Standardise(IReadOnlyList<LabelledMolecule> train, IReadOnlyList<MoleculeTarget> targets, int[]? elements = null)
+    public static TargetSpec[] Standardise(IReadOnlyList<ILabelledSystem> train, IReadOnlyList<LabelTarget> targets, int[]? elements = null, bool extensive = false)
     {
         if (train.Count == 0) throw new InvalidOperationException("cannot standardise targets on an empty training set");
         return targets.Select(t =>
@@ -70,13 +104,21 @@ public static class TargetStatistics
             if (t.Extensive && elements is not null)
             {
                 // standardise the residual of the composition fit; its intercept ends up in the mean
-                CompositionBaseline fit = CompositionBaseline.Fit(train, t.Name, elements);
+                CompositionBaseline fit = CompositionBaseline.Fit(train, t.Name, elements, intercept: !extensive);
                 double[] weights = fit.Weights.Take(elements.Length).ToArray();
                 references = weights;
-                y = train.Select(m => m.Scalars[t.Name] - m.Molecule.AtomicNumbers.Sum(z => weights[Array.IndexOf(elements, z)])).ToArray();
+                y = train.Select(m => m.Scalars[t.Name] - m.AtomicNumbers.Sum(z => weights[Array.IndexOf(elements, z)])).ToArray();
             }
             double mean = y.Average(), mad = y.Average(v => Math.Abs(v - mean));
-            return new TargetSpec { Name = t.Name, Irreps = O3.Irreps.Parse("1x0e"), Unit = t.Unit, Mean = mean, Scale = mad > 0 ? mad : 1, AtomReferences = references };
+            return new TargetSpec
+            {
+                Name = t.Name,
+                Irreps = O3.Irreps.Parse("1x0e"),
+                Unit = t.Unit,
+                Mean = extensive && references is not null ? 0 : mean,
+                Scale = mad > 0 ? mad : 1,
+                AtomReferences = references,
+            };
         }).ToArray();
     }
 }
@@ -98,14 +140,19 @@ public sealed class CompositionBaseline
 
     public IReadOnlyList<double> Weights => _weights;
 
-    public static CompositionBaseline Fit(IReadOnlyList<LabelledMolecule> train, string target, int[] elements)
+    /// <param name="train">the systems fitted on.</param>
+    /// <param name="target">the scalar label.</param>
+    /// <param name="elements">the elements, one weight each.</param>
+    /// <param name="intercept">fit a constant too (its weight is 0 without).</param>
+    public static CompositionBaseline Fit(IReadOnlyList<ILabelledSystem> train, string target, int[] elements, bool intercept = true)
     {
         int p = elements.Length + 1;
         var ata = new double[p, p];
         var aty = new double[p];
-        foreach (LabelledMolecule m in train)
+        foreach (ILabelledSystem m in train)
         {
             double[] x = Features(m, elements);
+            if (!intercept) x[^1] = 0;
             double y = m.Scalars[target];
             for (int i = 0; i < p; i++)
             {
@@ -115,10 +162,12 @@ public sealed class CompositionBaseline
         }
         // a tiny ridge keeps the system solvable when an element never occurs in the training set
         for (int i = 0; i < p; i++) ata[i, i] += 1e-9 * (1 + ata[i, i]);
-        return new CompositionBaseline(elements, Solve(ata, aty));
+        double[] weights = Solve(ata, aty);
+        if (!intercept) weights[^1] = 0;
+        return new CompositionBaseline(elements, weights);
     }
 
-    public double Predict(LabelledMolecule m)
+    public double Predict(ILabelledSystem m)
     {
         double[] x = Features(m, _elements);
         double y = 0;
@@ -126,16 +175,16 @@ public sealed class CompositionBaseline
         return y;
     }
 
-    public double MeanAbsoluteError(IReadOnlyList<LabelledMolecule> data, string target) =>
+    public double MeanAbsoluteError(IReadOnlyList<ILabelledSystem> data, string target) =>
         data.Average(m => Math.Abs(Predict(m) - m.Scalars[target]));
 
-    private static double[] Features(LabelledMolecule m, int[] elements)
+    private static double[] Features(ILabelledSystem m, int[] elements)
     {
         var x = new double[elements.Length + 1];
-        foreach (int z in m.Molecule.AtomicNumbers)
+        foreach (int z in m.AtomicNumbers)
         {
             int k = Array.IndexOf(elements, z);
-            if (k < 0) throw new InvalidDataException($"molecule {m.Molecule.Name}: element Z = {z} is not among {string.Join(", ", elements)}");
+            if (k < 0) throw new InvalidDataException($"{m.Name}: element Z = {z} is not among {string.Join(", ", elements)}");
             x[k]++;
         }
         x[^1] = 1;
