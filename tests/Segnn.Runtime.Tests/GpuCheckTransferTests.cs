@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Segnn.Tests;
 
 namespace Segnn.Runtime.Tests;
 
