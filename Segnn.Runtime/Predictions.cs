@@ -11,6 +11,16 @@ public sealed record BatchOptions
 
     /// <summary>Most systems in one run.</summary>
     public int MaxSystems { get; init; } = 128;
+
+    /// <summary>
+    /// The memory one run may use, by the session's estimate (<see cref="SegnnSession.EstimateRunBytes"/>); null means half
+    /// the memory available to the process. Runs are split to stay under it; one system above it is refused with
+    /// <see cref="SegnnWorkTooLargeException"/> before anything is allocated.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
+
+    /// <summary>The limit in effect: <see cref="MaxMemoryBytes"/>, or half the memory available to the process.</summary>
+    public long MemoryLimit => MaxMemoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
 }
 
 /// <summary>The named outputs of one system: per-graph outputs have one row, per-node outputs one row per node.</summary>
@@ -35,11 +45,8 @@ public sealed partial class SegnnSession
             m.Validate();
             CheckElements(m.Name, m.AtomicNumbers);
         }
-        return RunBatched(molecules.Count, i => molecules[i].Name, i => molecules[i].AtomCount, options, progress, (builder, i) =>
-        {
-            Molecule m = molecules[i];
-            builder.Add(m.Positions, Edges(m.Positions), atomicNumbers: m.AtomicNumbers);
-        });
+        return RunBatched(molecules.Count, i => molecules[i].Name, i => molecules[i].AtomCount, i => Edges(molecules[i].Positions), options, progress,
+            (builder, i, edges) => builder.Add(molecules[i].Positions, edges, atomicNumbers: molecules[i].AtomicNumbers));
     }
 
     /// <summary>Predicts one molecule.</summary>
@@ -65,12 +72,9 @@ public sealed partial class SegnnSession
             if (tags && s.Tags is null)
                 throw new SegnnInputException(s.Name, "has no atom tags, which this model takes (0 = adsorbate, 1 = surface layer, 2, 3, … = layers below; extended XYZ: a tags:I:1 column)");
         }
-        return RunBatched(structures.Count, i => structures[i].Name, i => structures[i].AtomCount, options, progress, (builder, i) =>
-        {
-            PeriodicStructure s = structures[i];
-            builder.Add(s.Positions, NeighbourList.Radius(s.Positions, s.Cell, Metadata.Cutoff!.Value), atomicNumbers: s.AtomicNumbers,
-                tags: tags ? s.Tags : default, cell: s.Cell);
-        });
+        return RunBatched(structures.Count, i => structures[i].Name, i => structures[i].AtomCount,
+            i => NeighbourList.Radius(structures[i].Positions, structures[i].Cell, Metadata.Cutoff!.Value), options, progress,
+            (builder, i, edges) => builder.Add(structures[i].Positions, edges, atomicNumbers: structures[i].AtomicNumbers, tags: tags ? structures[i].Tags : default, cell: structures[i].Cell));
     }
 
     /// <summary>Predicts one periodic structure.</summary>
@@ -90,11 +94,8 @@ public sealed partial class SegnnSession
         ArgumentNullException.ThrowIfNull(systems);
         RequireSystem(SystemKind.ParticleSystem);
         foreach (ParticleSystem s in systems) s.Validate();
-        return RunBatched(systems.Count, i => systems[i].Name, i => systems[i].ParticleCount, options, progress, (builder, i) =>
-        {
-            ParticleSystem s = systems[i];
-            builder.Add(s.Positions, Edges(s.Positions), s.Velocities, s.Charges);
-        });
+        return RunBatched(systems.Count, i => systems[i].Name, i => systems[i].ParticleCount, i => Edges(systems[i].Positions), options, progress,
+            (builder, i, edges) => builder.Add(systems[i].Positions, edges, systems[i].Velocities, systems[i].Charges));
     }
 
     /// <summary>Predicts one particle system.</summary>
@@ -140,19 +141,60 @@ public sealed partial class SegnnSession
         ? NeighbourList.Radius(positions, Metadata.Cutoff!.Value)
         : NeighbourList.FullyConnected(positions.Length / 3);
 
-    private List<SystemPrediction> RunBatched(int count, Func<int, string> name, Func<int, int> nodes, BatchOptions? options, IProgress<int>? progress,
-        Action<BatchBuilder, int> add)
+    /// <summary>
+    /// The memory a run of <paramref name="nodes"/> nodes and <paramref name="edges"/> edges needs, estimated from the
+    /// model's hidden width: about 150 bytes per hidden feature per edge and per node (ONNX Runtime CPU's peak for the
+    /// paper's QM9 model: 47 KB per edge at 324 hidden features).
+    /// </summary>
+    public long EstimateRunBytes(long nodes, long edges) => (nodes + edges) * BytesPerRow;
+
+    private long BytesPerRow => 150L * Math.Max(1, IrrepsDim(Metadata.HiddenIrreps));
+
+    private static int IrrepsDim(string irreps)
+    {
+        int dim = 0;
+        foreach (string term in irreps.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int x = term.IndexOf('x', StringComparison.Ordinal);
+            int mul = x < 0 ? 1 : int.Parse(term[..x], System.Globalization.CultureInfo.InvariantCulture);
+            int l = int.Parse(term[(x + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+            dim += mul * (2 * l + 1);
+        }
+        return dim;
+    }
+
+    private List<SystemPrediction> RunBatched(int count, Func<int, string> name, Func<int, int> nodes, Func<int, EdgeList> edgesOf, BatchOptions? options,
+        IProgress<int>? progress, Action<BatchBuilder, int, EdgeList> add)
     {
         options ??= new BatchOptions();
+        if (options.MaxNodes < 1 || options.MaxSystems < 1) throw new ArgumentException("BatchOptions: MaxNodes and MaxSystems must be at least 1");
+        long limit = options.MemoryLimit;
         var results = new List<SystemPrediction>(count);
         int start = 0;
+        EdgeList? pending = null;
         while (start < count)
         {
             var builder = new BatchBuilder();
             int end = start;
-            while (end < count && (end == start || (builder.NodeCount + nodes(end) <= options.MaxNodes && end - start < options.MaxSystems)))
+            while (end < count)
             {
-                add(builder, end);
+                EdgeList edges = pending ?? edgesOf(end);
+                pending = null;
+                long need = EstimateRunBytes(nodes(end), edges.Count);
+                if (need > limit)
+                {
+                    throw new SegnnWorkTooLargeException(
+                        $"{name(end)}: {nodes(end):N0} atoms with {edges.Count:N0} edges within the cutoff need about {need / 1e9:F1} GB to run (an estimate for this model: " +
+                        $"{BytesPerRow / 1024.0:F0} KB per node and per edge); the limit is {limit / 1e9:F1} GB — raise it with BatchOptions.MaxMemoryBytes (segnn: --max-memory GB) if the machine has the memory");
+                }
+                bool fits = end == start || (builder.NodeCount + nodes(end) <= options.MaxNodes && end - start < options.MaxSystems
+                    && EstimateRunBytes(builder.NodeCount + nodes(end), builder.EdgeCount + edges.Count) <= limit);
+                if (!fits)
+                {
+                    pending = edges;
+                    break;
+                }
+                add(builder, end, edges);
                 end++;
             }
             IReadOnlyDictionary<string, double[]> outputs = Run(builder.Build());

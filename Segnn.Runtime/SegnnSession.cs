@@ -189,7 +189,16 @@ public sealed partial class SegnnSession : IDisposable
                     ModelInput.Batch => OrtValue.CreateTensorValueFromMemory(inputs.Batch, [nodes]),
                     _ => throw new SegnnModelException($"{_source}: input '{input}' is not one this runtime knows how to feed"),
                 });
-            using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(_runOptions, _inputNames, values, _outputNames);
+            IDisposableReadOnlyCollection<OrtValue> results;
+            try
+            {
+                results = _session.Run(_runOptions, _inputNames, values, _outputNames);
+            }
+            catch (OnnxRuntimeException ex) when (ex.Message.Contains("alloc", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SegnnWorkTooLargeException($"{_source}: ONNX Runtime could not allocate the memory for a run of {nodes:N0} nodes and {edges:N0} edges ({FirstLine(ex.Message)}); use smaller batches", ex);
+            }
+            using var owned = results;
             var outputs = new Dictionary<string, double[]>(_outputNames.Length, StringComparer.Ordinal);
             for (int i = 0; i < _outputNames.Length; i++)
             {

@@ -47,6 +47,45 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writes into <paramref name="dir"/> left behind when their process was killed
+    /// mid-write (<c>.{name}.{pid}.{guid}.tmp</c> of a process that no longer runs); files of live processes are kept.
+    /// Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStale(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(dir, ".*.tmp"))
+        {
+            string[] parts = Path.GetFileName(file).Split('.');
+            // "", name parts…, pid, guid, "tmp"
+            if (parts.Length < 5 || !int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) || parts[^2].Length != 32)
+                continue;
+            if (pid == Environment.ProcessId || IsRunning(pid)) continue;
+            TryDelete(file);
+            if (!File.Exists(file)) removed++;
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static string TempPath(string path)
     {
         string full = Path.GetFullPath(path);

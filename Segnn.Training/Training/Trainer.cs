@@ -37,6 +37,9 @@ public static class Trainer
         options.Validate();
         config.Validate();
         Directory.CreateDirectory(runDir);
+        // a run killed while writing a checkpoint or metrics leaves its temporary file; the next start of the run clears them
+        int stale = IO.AtomicFile.RemoveStale(runDir);
+        if (stale > 0) progress.Message($"removed {stale} temporary file{(stale == 1 ? "" : "s")} left by an interrupted write");
         string lastPath = Path.Combine(runDir, LastCheckpoint), bestPath = Path.Combine(runDir, BestCheckpoint);
         set_num_threads(options.Threads);
 

@@ -29,6 +29,12 @@ internal static class ExitCodes
     /// <summary>An ONNX Runtime failure while running a model.</summary>
     public const int RuntimeFailure = 8;
 
+    /// <summary>An operation that could not complete for another stated reason (e.g. a training loss that became NaN).</summary>
+    public const int Failed = 9;
+
+    /// <summary>A failure Segnn did not foresee (a bug): one line, and SEGNN_DEBUG=1 prints the stack trace.</summary>
+    public const int Internal = 70;
+
     /// <summary>Interrupted (Ctrl-C); a training run can be resumed.</summary>
     public const int Cancelled = 130;
 }
