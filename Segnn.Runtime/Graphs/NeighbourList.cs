@@ -496,6 +496,12 @@ public static partial class NeighbourList
                 maxZ = Math.Max(maxZ, z);
             }
 
+            return Create(minX, minY, minZ, maxX, maxY, maxZ, n, cutoff);
+        }
+
+        // A grid over the box [min, max] of n points, cells at least `cutoff` wide.
+        public static CellGrid Create(double minX, double minY, double minZ, double maxX, double maxY, double maxZ, int n, double cutoff)
+        {
             // Extents can overflow to infinity for coordinates near ±1.8e308: such an axis gets a single cell.
             double ex = maxX - minX, ey = maxY - minY, ez = maxZ - minZ;
             double largestFinite = Math.Max(double.IsFinite(ex) ? ex : 0, Math.Max(double.IsFinite(ey) ? ey : 0, double.IsFinite(ez) ? ez : 0));

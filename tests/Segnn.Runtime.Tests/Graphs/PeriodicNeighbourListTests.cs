@@ -37,6 +37,20 @@ public sealed class PeriodicNeighbourListTests
     }
 
     [TestMethod]
+    [DataRow(200, 3.0, DisplayName = "diamond density, cutoff 3 (cutoff-sized cells)")]
+    [DataRow(200, 6.0, DisplayName = "diamond density, cutoff 6 (half-cutoff cells)")]
+    [DataRow(60, 9.0, DisplayName = "cutoff larger than the cell")]
+    public void CellListEqualsBruteForceAtDiamondDensity(int atoms, double cutoff)
+    {
+        double box = Math.Cbrt(atoms / NeighbourListBenchmark.DiamondDensity);
+        var cell = new PeriodicCell([box, 0, 0, 0, box, 0, 0, 0, box], AllPeriodic);
+        var positions = NeighbourListBenchmark.RandomPositions(atoms, box, atoms);
+        int edges = CheckAgainstBruteForce(positions, cell, cutoff, $"{atoms} atoms in a {box:F2} Å cube, cutoff {cutoff}");
+        double expected = atoms * NeighbourListBenchmark.DiamondDensity * 4 * Math.PI / 3 * cutoff * cutoff * cutoff;
+        Assert.AreEqual(expected, edges, 0.1 * expected, "a full sphere of neighbours around every atom");
+    }
+
+    [TestMethod]
     [DataRow(1.0, 5.0, 1, DisplayName = "1 Å cube, cutoff 5, one atom")]
     [DataRow(1.3, 6.0, 3, DisplayName = "1.3 Å triclinic, cutoff 6, three atoms")]
     [DataRow(2.0, 5.5, 5, DisplayName = "2 Å triclinic, cutoff 5.5, five atoms")]
@@ -320,6 +334,10 @@ public sealed class PeriodicNeighbourListTests
             var tiny = new PeriodicCell([0.01, 0, 0, 0, 0.01, 0, 0, 0, 0.01], AllPeriodic);
             StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => build([0, 0, 0], tiny, 10)).Message, "image");
         }
+
+        // Along non-periodic axes the atoms may be far apart, but not beyond what single precision can hold.
+        var open = new PeriodicCell([3, 0, 0, 0, 3, 0, 0, 0, 3], [false, false, false]);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => NeighbourList.Radius([0, 0, 0, 0, 0, 1e35], open, 2)).Message, "span");
 
         // 4000 atoms in a 4 Å cell with a 12 Å cutoff: 2 million images, but about 1.8 billion edges.
         var crowded = NeighbourListBenchmark.RandomPositions(4000, 4, 1);
