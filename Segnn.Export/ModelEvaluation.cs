@@ -38,9 +38,7 @@ public static class ModelEvaluation
         {
             int[] indices = Enumerable.Range(start, Math.Min(BatchSize, data.Count - start)).ToArray();
             var (batch, targets) = data.Get(indices);
-            IReadOnlyDictionary<string, double[]> expected = task.SplitOutputs(config, targets);
-            foreach (var (name, values) in session.Run(batch.Build()))
-                errors.Add(name, values, expected[name]);
+            task.AddErrors(config, errors, session.Run(batch.Build()), targets);
         }
         return task.Summarize(config, errors, data.Count);
     }

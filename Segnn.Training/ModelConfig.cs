@@ -97,6 +97,16 @@ public sealed record ModelConfig
     /// <summary>Exponent of the smooth cutoff envelope (<see cref="RadialBasis.Bessel"/>).</summary>
     public int EnvelopeExponent { get; init; } = 5;
 
+    /// <summary>Whether the model also gives −∂E/∂positions (forces) and the stress of its (scalar, energy) output.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public EnergyDerivatives Derivatives { get; init; } = EnergyDerivatives.None;
+
+    /// <summary>The force scale of the training loss (mean |force component| of the training set, eV/Å).</summary>
+    public double? ForceScale { get; init; }
+
+    /// <summary>The stress scale of the training loss (mean |stress component| of the training set, eV/Å³).</summary>
+    public double? StressScale { get; init; }
+
     /// <summary>Parameter precision of training.</summary>
     [JsonPropertyName("dtype")]
     public Precision DType { get; init; } = Precision.Float32;
@@ -125,6 +135,10 @@ public sealed record ModelConfig
         if (HiddenFeatures < 1 && ExplicitHiddenIrreps is null) throw new FormatException("hidden_features must be >= 1");
         if (LMaxAttributes < 0 || LMaxHidden < 0) throw new FormatException("lmax values must be >= 0");
         if (Graph == GraphConstruction.Radius && (Cutoff is not > 0 || !double.IsFinite(Cutoff.Value))) throw new FormatException("a radius graph needs a positive cutoff");
+        if (Derivatives != EnergyDerivatives.None && (OutputLevel != OutputLevel.Graph || OutputIrreps != Irreps.Parse("1x0e")))
+            throw new FormatException("forces are the derivatives of one energy per graph: output_irreps 1x0e, output_level graph");
+        if (Derivatives == EnergyDerivatives.ForcesAndStress && PeriodicAxes is null)
+            throw new FormatException("a stress needs a cell: forces-and-stress is for models of periodic structures");
         if (Readout == Readout.NodeSum && OutputLevel != OutputLevel.Graph) throw new FormatException("readout node-sum is for graph-level outputs");
         if (PeriodicAxes is { Count: not 3 }) throw new FormatException("periodic_axes needs three flags, one per lattice vector");
         if (Radial == RadialBasis.Bessel)
@@ -169,6 +183,22 @@ public sealed record ModelConfig
         }
         return (config ?? throw new FormatException("model config is empty")).Validate();
     }
+}
+
+/// <summary>Which derivatives of its energy a model outputs besides the energy.</summary>
+[JsonConverter(typeof(EnumNameJsonConverter<EnergyDerivatives>))]
+public enum EnergyDerivatives
+{
+    [EnumName("none")]
+    None,
+
+    /// <summary>Forces, −∂E/∂positions.</summary>
+    [EnumName("forces")]
+    Forces,
+
+    /// <summary>Forces and the stress (1/V)·∂E/∂ε of a symmetric strain of positions and cell (ASE's convention).</summary>
+    [EnumName("forces-and-stress")]
+    ForcesAndStress,
 }
 
 /// <summary>The radial features of edges.</summary>

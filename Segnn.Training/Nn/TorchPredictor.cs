@@ -51,8 +51,34 @@ public sealed class TorchPredictor : IDisposable
         return Run(Prepare(batch)).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
     }
 
-    /// <summary>The prediction of a batch by output name, as a model file of this model names its outputs.</summary>
-    public IReadOnlyDictionary<string, double[]> Predict(BatchBuilder batch) => Task.SplitOutputs(Model.Config, PredictColumns(batch));
+    /// <summary>
+    /// The prediction of a batch by output name, as a model file of this model names its outputs: the prediction's
+    /// columns and, for energy models, the forces and stress by autograd.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]> Predict(BatchBuilder batch)
+    {
+        if (!Task.Differentiates(Model.Config)) return Task.SplitOutputs(Model.Config, PredictColumns(batch));
+        using var scope = NewDisposeScope();
+        bool wasTraining = Model.training;
+        Model.eval();
+        try
+        {
+            var (energy, forces, stress) = TorchForces.Compute(Model, _ops, Prepare(batch), createGraph: false);
+            var result = new Dictionary<string, double[]>(Task.SplitOutputs(Model.Config, Values(energy)), StringComparer.Ordinal);
+            foreach (TaskOutput o in Task.Outputs(Model.Config))
+            {
+                if (o.Source == OutputSource.Forces) result[o.Spec.Name] = Values(forces);
+                else if (o.Source == OutputSource.Stress) result[o.Spec.Name] = Values(stress ?? throw new InvalidOperationException("the model has no stress"));
+            }
+            return result;
+        }
+        finally
+        {
+            if (wasTraining) Model.train();
+        }
+    }
+
+    private static double[] Values(Tensor t) => t.detach().to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
 
     public void Dispose() => _ops.Dispose();
 }

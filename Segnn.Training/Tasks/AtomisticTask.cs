@@ -52,8 +52,16 @@ public abstract class AtomisticTask : SegnnTask
             outputs.Add(new TaskOutput(new OutputSpec(OutputName(t.Name), t.Irreps.ToString(), t.Unit, OutputLevel.Graph, t.Irreps.Dim, $"{t.Name} per {SystemNoun}"), offset));
             offset += t.Irreps.Dim;
         }
+        if (config.Derivatives != EnergyDerivatives.None)
+            outputs.Add(new TaskOutput(new OutputSpec(ForcesOutput, "1x1o", "eV/angstrom", OutputLevel.Node, 3, "forces −∂E/∂positions per atom"), -1, OutputSource.Forces));
+        if (config.Derivatives == EnergyDerivatives.ForcesAndStress)
+            outputs.Add(new TaskOutput(new OutputSpec(StressOutput, "", "eV/angstrom^3", OutputLevel.Graph, 9,
+                "stress (1/V)·∂E/∂ε per structure, 3×3 row-major (ASE's convention: negative under compression)"), -1, OutputSource.Stress));
         return outputs;
     }
+
+    /// <summary>The output names of the energy derivatives.</summary>
+    public const string ForcesOutput = "forces", StressOutput = "stress";
 
     /// <summary>"molecule", "structure": in output descriptions.</summary>
     protected virtual string SystemNoun => Periodic ? "structure" : "molecule";
@@ -124,18 +132,36 @@ public abstract class AtomisticTask : SegnnTask
                 ?? throw new ArgumentException($"unknown target '{n}' for {Key} (expected {string.Join(", ", AvailableTargets.Select(t => t.Name))})")).ToList();
             if (request.Options.MaxTrainSamples > 0) train = train.Take(request.Options.MaxTrainSamples).ToList();
             config = WithData(config, TargetStatistics.Standardise(train, chosen, DataElements.ToArray(), extensive: config.Readout == Readout.NodeSum));
+            if (config.Derivatives != EnergyDerivatives.None)
+            {
+                // loss scales: the mean |component| of the training labels (the zero-force and zero-stress baselines)
+                double forceScale = train.SelectMany(m => m.Forces ?? []).DefaultIfEmpty(1).Average(Math.Abs);
+                double stressScale = train.SelectMany(m => m.Stress ?? []).DefaultIfEmpty(1).Average(Math.Abs);
+                config = config with { ForceScale = forceScale > 0 ? forceScale : 1, StressScale = stressScale > 0 ? stressScale : 1 };
+            }
         }
         double cutoff = config.Cutoff ?? throw new FormatException($"task {Key} needs a cutoff");
+        bool forces = config.Derivatives != EnergyDerivatives.None;
         return new TaskData(
-            new AtomisticGraphDataset("train", [.. train, .. splits.Augmentation(train)], config.Targets, cutoff),
-            new AtomisticGraphDataset("valid", splits.Valid, config.Targets, cutoff),
-            new AtomisticGraphDataset(splits.DefaultTest, splits.Part(splits.DefaultTest), config.Targets, cutoff),
+            new AtomisticGraphDataset("train", [.. train, .. splits.Augmentation(train)], config.Targets, cutoff, forces),
+            new AtomisticGraphDataset("valid", splits.Valid, config.Targets, cutoff, forces),
+            new AtomisticGraphDataset(splits.DefaultTest, splits.Part(splits.DefaultTest), config.Targets, cutoff, forces),
             config,
             splits.Description);
     }
 
     public override IGraphDataset LoadSplit(string dataDir, string split, ModelConfig config) =>
-        new AtomisticGraphDataset(split, Split(dataDir).Part(split), config.Targets, config.Cutoff ?? throw new FormatException($"task {Key} needs a cutoff"));
+        new AtomisticGraphDataset(split, Split(dataDir).Part(split), config.Targets, config.Cutoff ?? throw new FormatException($"task {Key} needs a cutoff"),
+            config.Derivatives != EnergyDerivatives.None);
+
+    /// <summary>The columns' errors, and for energy models the forces of free atoms and the stress of structures that have one.</summary>
+    public override void AddErrors(ModelConfig config, OutputErrors errors, IReadOnlyDictionary<string, double[]> predicted, GraphTargets targets)
+    {
+        base.AddErrors(config, errors, predicted, targets);
+        if (predicted.TryGetValue(ForcesOutput, out double[]? f) && targets.Forces is { } tf) errors.Add(ForcesOutput, f, tf, targets.ForceMask, 3);
+        if (predicted.TryGetValue(StressOutput, out double[]? st) && targets.Stress is { } ts && targets.StressMask is { } mask && mask.Any(m => m))
+            errors.Add(StressOutput, st, ts, mask, 9);
+    }
 
     public override EvaluationResult Summarize(ModelConfig config, OutputErrors errors, int samples)
     {
@@ -153,7 +179,24 @@ public abstract class AtomisticTask : SegnnTask
         }
         if (targets == 0) throw new InvalidOperationException("no target of the model was evaluated");
         report["standardised_mae"] = standardised / targets;
-        return new EvaluationResult(MetricName, standardised / targets, samples, report);
+        double metric = standardised / targets;
+        if (errors.Has(ForcesOutput))
+        {
+            double mae = errors.MeanAbsolute(ForcesOutput);
+            report["mae_forces_eV_per_A"] = mae;
+            // energy models are selected by energy and forces alike, each against its own scale
+            metric += mae / (config.ForceScale ?? 1);
+            int terms = 2;
+            if (errors.Has(StressOutput))
+            {
+                double stress = errors.MeanAbsolute(StressOutput);
+                report["mae_stress_eV_per_A3"] = stress;
+                metric += stress / (config.StressScale ?? 1);
+                terms++;
+            }
+            metric /= terms;
+        }
+        return new EvaluationResult(MetricName, metric, samples, report);
     }
 
     /// <summary>The composition baseline's MAE on a split for every scalar target (fitted on the training split); the zero baseline for vectors.</summary>
@@ -172,6 +215,19 @@ public abstract class AtomisticTask : SegnnTask
             else if (items.Count > 0 && items[0].Vectors.ContainsKey(t.Name))
             {
                 result[ReportKey("zero_mae", t)] = ReportValue(t, items.SelectMany(m => m.Vectors[t.Name]).Average(Math.Abs));
+            }
+        }
+        if (config.Derivatives != EnergyDerivatives.None)
+        {
+            // predicting zero force on every free atom, and the training set's mean stress
+            var free = items.SelectMany(m => m.Forces!.Where((_, k) => m.Fixed is null || !m.Fixed[k / 3])).ToList();
+            if (free.Count > 0) result["zero_force_mae_eV_per_A"] = free.Average(Math.Abs);
+            var stressed = items.Where(m => m.Stress is not null).ToList();
+            var trainStress = splits.Train.Where(m => m.Stress is not null).ToList();
+            if (stressed.Count > 0 && trainStress.Count > 0)
+            {
+                double[] mean = Enumerable.Range(0, 9).Select(k => trainStress.Average(m => m.Stress![k])).ToArray();
+                result["mean_stress_mae_eV_per_A3"] = stressed.SelectMany(m => m.Stress!.Select((v, k) => Math.Abs(v - mean[k]))).Average();
             }
         }
         return result;

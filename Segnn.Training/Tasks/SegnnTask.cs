@@ -84,10 +84,24 @@ public abstract class SegnnTask
     public T Predict<T>(IOps<T> ops, SegnnModel model, RawGraph<T> graph) where T : class =>
         Postprocess(ops, model.Config, graph, model.Forward(ops, Featurize(ops, model.Config, graph)));
 
+    /// <summary>Whether the model's outputs include derivatives of its energy (forces, stress).</summary>
+    public bool Differentiates(ModelConfig config) => Outputs(config).Any(o => o.Source != OutputSource.Prediction);
+
+    /// <summary>
+    /// Adds one batch's errors: every predicted output (TorchSharp's or a model file's, by name) against its target. The
+    /// default compares the prediction's columns; tasks with forces or stress add those with their masks.
+    /// </summary>
+    public virtual void AddErrors(ModelConfig config, OutputErrors errors, IReadOnlyDictionary<string, double[]> predicted, GraphTargets targets)
+    {
+        IReadOnlyDictionary<string, double[]> expected = SplitOutputs(config, targets.Columns);
+        foreach (var (name, values) in predicted)
+            if (expected.TryGetValue(name, out double[]? target)) errors.Add(name, values, target);
+    }
+
     /// <summary>The prediction columns split into the named outputs (rows × width each).</summary>
     public IReadOnlyDictionary<string, double[]> SplitOutputs(ModelConfig config, ReadOnlySpan<double> prediction)
     {
-        IReadOnlyList<TaskOutput> outputs = Outputs(config);
+        IReadOnlyList<TaskOutput> outputs = Outputs(config).Where(o => o.Source == OutputSource.Prediction).ToList();
         int width = outputs.Sum(o => o.Spec.Width);
         if (width == 0 || prediction.Length % width != 0)
             throw new ArgumentException($"a prediction of {prediction.Length} values is not rows of {width} columns", nameof(prediction));
@@ -106,8 +120,16 @@ public abstract class SegnnTask
     public override string ToString() => Key.Name;
 }
 
-/// <summary>One named output of a task: its schema entry and its first column in the prediction.</summary>
-public sealed record TaskOutput(OutputSpec Spec, int Offset);
+/// <summary>Where an output comes from: the prediction's columns, or the derivatives of the predicted energy.</summary>
+public enum OutputSource
+{
+    Prediction,
+    Forces,
+    Stress,
+}
+
+/// <summary>One named output of a task: its schema entry and, for <see cref="OutputSource.Prediction"/>, its first column in the prediction.</summary>
+public sealed record TaskOutput(OutputSpec Spec, int Offset, OutputSource Source = OutputSource.Prediction);
 
 /// <summary>What a training run asks of a task's data.</summary>
 /// <param name="DataDir">The <c>--data</c> folder or file.</param>
@@ -132,12 +154,20 @@ public sealed class OutputErrors
     private readonly Dictionary<string, List<double>> _errors = new(StringComparer.Ordinal);
 
     /// <summary>Adds the errors of one batch of one output (flat arrays of the same layout).</summary>
-    public void Add(string output, ReadOnlySpan<double> predicted, ReadOnlySpan<double> target)
+    /// <param name="output">the output's name.</param>
+    /// <param name="predicted">predicted values.</param>
+    /// <param name="target">targets, same layout.</param>
+    /// <param name="rowMask">null, or per row (of <paramref name="width"/> values) whether it counts.</param>
+    /// <param name="width">values per row of <paramref name="rowMask"/>.</param>
+    public void Add(string output, ReadOnlySpan<double> predicted, ReadOnlySpan<double> target, bool[]? rowMask = null, int width = 1)
     {
         if (predicted.Length != target.Length)
             throw new ArgumentException($"output '{output}': {predicted.Length} predicted values for {target.Length} targets");
+        if (rowMask is not null && rowMask.Length * width != predicted.Length)
+            throw new ArgumentException($"output '{output}': a mask of {rowMask.Length} rows for {predicted.Length} values of width {width}");
         if (!_errors.TryGetValue(output, out List<double>? list)) _errors[output] = list = new List<double>();
-        for (int i = 0; i < predicted.Length; i++) list.Add(predicted[i] - target[i]);
+        for (int i = 0; i < predicted.Length; i++)
+            if (rowMask is null || rowMask[i / width]) list.Add(predicted[i] - target[i]);
     }
 
     public bool Has(string output) => _errors.ContainsKey(output);

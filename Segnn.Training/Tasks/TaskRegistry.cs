@@ -16,6 +16,7 @@ public static class TaskRegistry
         new Qm9Mp2Task(),
         new Is2reTask(),
         new BulkEnergyTask(),
+        new S2efTask(),
     ];
 
     private static readonly Dictionary<TaskKey, SegnnTask> ByKey = Tasks.ToDictionary(t => t.Key);

@@ -101,7 +101,7 @@ public static class Trainer
                 var (batch, targets) = train.Get(new ArraySegment<int>(order, s * options.BatchSize, take));
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                Tensor loss = BatchLoss(model, ops, options.Loss, batch.ToTensors(ops, config.Elements), targets, columnScale);
+                Tensor loss = BatchLoss(model, ops, options, batch.ToTensors(ops, config.Elements), targets, columnScale);
                 loss.backward();
                 optimizer.step();
                 double l = loss.to_type(ScalarType.Float64).item<double>();
@@ -171,9 +171,7 @@ public static class Trainer
         {
             int[] idx = Enumerable.Range(start, Math.Min(batchSize, data.Count - start)).ToArray();
             var (batch, targets) = data.Get(idx);
-            IReadOnlyDictionary<string, double[]> predicted = task.SplitOutputs(config, predictor.PredictColumns(batch));
-            IReadOnlyDictionary<string, double[]> expected = task.SplitOutputs(config, targets);
-            foreach (var (name, values) in predicted) errors.Add(name, values, expected[name]);
+            task.AddErrors(config, errors, predictor.Predict(batch), targets);
         }
         if (data.Count == 0) throw new InvalidOperationException($"{data.Name}: no samples to evaluate");
         return task.Summarize(config, errors, data.Count);
@@ -181,15 +179,40 @@ public static class Trainer
 
     /// <summary>
     /// The training loss of one batch (the one definition the trainer and the train-step benchmark share): the task's
-    /// prediction against the targets, MSE or L1 on standardised columns.
+    /// prediction against the targets, MSE or L1 on standardised columns; for energy models plus the force term (and the
+    /// stress term), each component over its scale, weighted by <see cref="TrainingOptions.ForceWeight"/> and
+    /// <see cref="TrainingOptions.StressWeight"/>, with forces differentiable (create_graph) so they train the weights.
     /// </summary>
-    public static Tensor BatchLoss(SegnnModel model, TorchOps ops, LossKind kind, RawGraph<Tensor> graph, double[] targets, double[] columnScale)
+    public static Tensor BatchLoss(SegnnModel model, TorchOps ops, TrainingOptions options, RawGraph<Tensor> graph, GraphTargets targets, double[] columnScale)
     {
-        Tensor prediction = model.Config.TaskDefinition.Predict(ops, model, graph);
+        ModelConfig config = model.Config;
+        if (config.Derivatives == EnergyDerivatives.None)
+            return ColumnLoss(options.Loss, config.TaskDefinition.Predict(ops, model, graph), targets.Columns, columnScale);
+        var (energy, forces, stress) = TorchForces.Compute(model, ops, graph, createGraph: true);
+        Tensor loss = ColumnLoss(options.Loss, energy, targets.Columns, columnScale);
+        if (targets.Forces is { } f && options.ForceWeight > 0)
+            loss = loss + options.ForceWeight * MaskedL1(forces, f, targets.ForceMask, 3, config.ForceScale ?? 1);
+        if (stress is not null && targets.Stress is { } st && options.StressWeight > 0 && targets.StressMask is { } m && m.Any(x => x))
+            loss = loss + options.StressWeight * MaskedL1(stress, st, m, 9, config.StressScale ?? 1);
+        return loss;
+    }
+
+    private static Tensor ColumnLoss(LossKind kind, Tensor prediction, double[] targets, double[] columnScale)
+    {
         Tensor target = tensor(targets, prediction.shape, prediction.dtype);
         if (kind == LossKind.Mse) return nn.functional.mse_loss(prediction, target);
         Tensor inverse = tensor(columnScale.Select(s => 1.0 / s).ToArray(), [1, columnScale.Length], prediction.dtype);
         return ((prediction - target) * inverse).abs().mean();
+    }
+
+    /// <summary>Mean |prediction − target| / scale over the rows the mask keeps (all rows without a mask).</summary>
+    private static Tensor MaskedL1(Tensor prediction, double[] targets, bool[]? mask, int width, double scale)
+    {
+        Tensor diff = (prediction - tensor(targets, prediction.shape, prediction.dtype)).abs();
+        if (mask is null) return diff.mean() / scale;
+        Tensor keep = tensor(mask.Select(k => k ? 1.0 : 0.0).ToArray(), [mask.Length, 1], prediction.dtype);
+        double rows = Math.Max(1, mask.Count(k => k));
+        return (diff * keep).sum() / (rows * width * scale);
     }
 
     /// <summary>The batch order of one epoch: depends only on (seed, epoch), so resumed runs replay it exactly.</summary>

@@ -64,6 +64,12 @@ public sealed record TrainingOptions
 
     public LossKind Loss { get; init; } = LossKind.Mse;
 
+    /// <summary>Energy models: the weight of the force term (each force component over the force scale) against the energy term.</summary>
+    public double ForceWeight { get; init; } = 1.0;
+
+    /// <summary>Energy models with a stress: the weight of the stress term (each component over the stress scale).</summary>
+    public double StressWeight { get; init; } = 1.0;
+
     /// <summary>Stop after this many seconds of training (the run ends cleanly, as after its last epoch); 0 = no limit.</summary>
     public double TimeLimitSeconds { get; init; }
 
@@ -78,6 +84,7 @@ public sealed record TrainingOptions
         if (WeightDecay < 0 || !double.IsFinite(WeightDecay)) throw new ArgumentException("--weight-decay must be >= 0");
         if (ValidateEvery < 1) throw new ArgumentException("--validate-every must be >= 1");
         if (Threads < 1) throw new ArgumentException("--threads must be >= 1");
+        if (!(ForceWeight >= 0) || !(StressWeight >= 0)) throw new ArgumentException("--force-weight and --stress-weight must be >= 0");
         if (Milestones.Any(m => m <= 0 || m >= 1)) throw new ArgumentException("milestones are fractions of the run in (0, 1)");
         return this;
     }

@@ -43,5 +43,11 @@ internal static class CliHost
         _ => (ExitCodes.Internal, $"internal error ({ex.GetType().Name}): {OneLine(ex)}; please report it (SEGNN_DEBUG=1 prints the stack trace)"),
     };
 
-    private static string OneLine(Exception ex) => string.Join(' ', ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    private static string OneLine(Exception ex)
+    {
+        string text = string.Join(' ', ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // libtorch appends its C++ stack ("Exception raised from … frame #0: …") to its messages: not for users
+        int native = text.IndexOf(" Exception raised from ", StringComparison.Ordinal);
+        return native > 0 ? text[..native] : text;
+    }
 }

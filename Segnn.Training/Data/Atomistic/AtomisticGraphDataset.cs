@@ -25,6 +25,15 @@ public interface ILabelledSystem
 
     IReadOnlyDictionary<string, double> Scalars { get; }
     IReadOnlyDictionary<string, double[]> Vectors { get; }
+
+    /// <summary>Per-atom forces [n·3] (eV/Å), where the data has them.</summary>
+    double[]? Forces => null;
+
+    /// <summary>The stress, full 3×3 row-major (eV/Å³), where the data has it.</summary>
+    double[]? Stress => null;
+
+    /// <summary>Per atom, whether it was held fixed (its force is not a target).</summary>
+    bool[]? Fixed => null;
 }
 
 /// <summary>
@@ -37,11 +46,23 @@ public sealed class AtomisticGraphDataset : IGraphDataset
     private readonly EdgeList[] _edges;
     private readonly IReadOnlyList<TargetSpec> _targets;
 
-    public AtomisticGraphDataset(string name, IReadOnlyList<ILabelledSystem> items, IReadOnlyList<TargetSpec> targets, double cutoff)
+    private readonly bool _forces;
+
+    /// <param name="name">the split's name.</param>
+    /// <param name="items">the labelled systems.</param>
+    /// <param name="targets">the prediction's targets, in column order.</param>
+    /// <param name="cutoff">the radius-graph cutoff, Å.</param>
+    /// <param name="forces">also give forces (every system must have them) and stresses (where a system has one).</param>
+    public AtomisticGraphDataset(string name, IReadOnlyList<ILabelledSystem> items, IReadOnlyList<TargetSpec> targets, double cutoff, bool forces = false)
     {
         Name = name;
         Items = items;
         _targets = targets;
+        _forces = forces;
+        if (forces)
+            foreach (ILabelledSystem m in items)
+                if (m.Forces is null || m.Forces.Length != m.Positions.Length)
+                    throw new InvalidDataException($"{name}: {m.Name} has no forces (an energy-and-forces model trains on forces)");
         foreach (ILabelledSystem m in items)
             foreach (TargetSpec t in targets)
                 if (!m.Scalars.ContainsKey(t.Name) && !m.Vectors.ContainsKey(t.Name))
@@ -57,10 +78,14 @@ public sealed class AtomisticGraphDataset : IGraphDataset
     public int Count => Items.Count;
     public long EdgeCount => _edges.Sum(e => (long)e.Count);
 
-    public (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices)
+    public (BatchBuilder Batch, GraphTargets Targets) Get(IReadOnlyList<int> indices)
     {
         var batch = new BatchBuilder();
         var targets = new List<double>();
+        var forces = new List<double>();
+        var forceMask = new List<bool>();
+        var stress = new List<double>();
+        var stressMask = new List<bool>();
         foreach (int i in indices)
         {
             ILabelledSystem m = Items[i];
@@ -70,8 +95,14 @@ public sealed class AtomisticGraphDataset : IGraphDataset
                 if (m.Scalars.TryGetValue(t.Name, out double v)) targets.Add(v);
                 else targets.AddRange(m.Vectors[t.Name]);
             }
+            if (!_forces) continue;
+            forces.AddRange(m.Forces!);
+            forceMask.AddRange(m.Fixed?.Select(f => !f) ?? Enumerable.Repeat(true, m.AtomicNumbers.Length));
+            stress.AddRange(m.Stress ?? new double[9]);
+            stressMask.Add(m.Stress is not null);
         }
-        return (batch, targets.ToArray());
+        var result = new GraphTargets(targets.ToArray());
+        return (batch, _forces ? result with { Forces = forces.ToArray(), ForceMask = forceMask.ToArray(), Stress = stress.ToArray(), StressMask = stressMask.ToArray() } : result);
     }
 }
 

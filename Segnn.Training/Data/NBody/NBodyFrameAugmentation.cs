@@ -37,7 +37,7 @@ public sealed class NBodyFrameAugmentation : IGraphDataset, IEpochAware
 
     public void SetEpoch(int epoch) => _epoch = epoch;
 
-    public (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices)
+    public (BatchBuilder Batch, GraphTargets Targets) Get(IReadOnlyList<int> indices)
     {
         const int fv = NBodySimulator.FrameValues;
         var batch = new BatchBuilder();
@@ -49,7 +49,7 @@ public sealed class NBodyFrameAugmentation : IGraphDataset, IEpochAware
             batch.Add(_data.PositionsAt(t, frame), Edges, _data.VelocitiesAt(t, frame), _data.ChargesOf(t));
             _data.PositionsAt(t, frame + 10).CopyTo(targets.AsSpan(k * fv));
         }
-        return (batch, targets);
+        return (batch, new GraphTargets(targets));
     }
 
     /// <summary>A fixed integer hash (not HashCode: that is salted per process, and resumed runs are other processes).</summary>

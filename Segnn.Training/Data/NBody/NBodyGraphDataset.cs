@@ -23,7 +23,7 @@ public sealed class NBodyGraphDataset : IGraphDataset
     public static NBodyGraphDataset Load(string dir, string split, int? maxCount = null) =>
         new(NBodySamples.Load(dir, split, maxCount), split);
 
-    public (BatchBuilder Batch, double[] Targets) Get(IReadOnlyList<int> indices)
+    public (BatchBuilder Batch, GraphTargets Targets) Get(IReadOnlyList<int> indices)
     {
         const int p = NBodySimulator.Particles, fv = NBodySimulator.FrameValues;
         var batch = new BatchBuilder();
@@ -36,6 +36,6 @@ public sealed class NBodyGraphDataset : IGraphDataset
                 _samples.Velocities.AsSpan(s * fv, fv), _samples.Charges.AsSpan(s * p, p));
             _samples.Targets.AsSpan(s * fv, fv).CopyTo(targets.AsSpan(k * fv));
         }
-        return (batch, targets);
+        return (batch, new GraphTargets(targets));
     }
 }

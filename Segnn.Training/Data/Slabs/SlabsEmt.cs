@@ -18,6 +18,7 @@ public sealed record LabelledStructure(PeriodicStructure Structure, IReadOnlyDic
     public PeriodicCell? Cell => Structure.Cell;
     public int[]? Tags => Structure.Tags;
     public IReadOnlyDictionary<string, double[]> Vectors { get; } = new Dictionary<string, double[]>();
+    public bool[]? Fixed => Structure.Fixed;
 
     /// <summary>The same labels on other positions (a relaxed structure of the same system).</summary>
     public LabelledStructure WithPositions(double[] positions) => this with { Structure = Structure with { Positions = positions } };

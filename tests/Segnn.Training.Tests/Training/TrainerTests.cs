@@ -152,8 +152,8 @@ public sealed class TrainerTests
         Assert.AreEqual(10, batch.NodeCount);
         Assert.AreEqual(40, batch.EdgeCount); // 20 directed edges per 5-particle system
         Assert.AreEqual(2, batch.SystemCount);
-        Assert.HasCount(30, targets);
-        CollectionAssert.AreEqual(_data!.PositionsAt(7, 40).ToArray(), targets[15..]);
+        Assert.HasCount(30, targets.Columns);
+        CollectionAssert.AreEqual(_data!.PositionsAt(7, 40).ToArray(), targets.Columns[15..]);
         CollectionAssert.AreEqual(_data.PositionsAt(3, 30).ToArray(), batch.Positions.Take(15).ToArray());
 
         // a hand-computed system: particle 0 at the origin, particle 1 at (3, 4, 0), velocities along x

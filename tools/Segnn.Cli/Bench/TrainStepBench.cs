@@ -36,13 +36,14 @@ internal static class TrainStepBench
         using var scope = NewDisposeScope();
         var graph = batch.ToTensors(ops, config.Elements);
         double[] columnScale = config.TaskDefinition.ColumnScales(config);
-        LossKind loss = config.GraphOutput ? LossKind.L1 : LossKind.Mse;
+        var options = new TrainingOptions { Loss = config.GraphOutput ? LossKind.L1 : LossKind.Mse };
+        var batchTargets = new GraphTargets(targets);
         var phases = new List<double[]>();
         List<double> times = Timing.Time(() =>
         {
             using var step = NewDisposeScope();
             long t0 = Stopwatch.GetTimestamp();
-            Tensor value = Trainer.BatchLoss(model, ops, loss, graph, targets, columnScale);
+            Tensor value = Trainer.BatchLoss(model, ops, options, graph, batchTargets, columnScale);
             long t1 = Stopwatch.GetTimestamp();
             value.backward();
             long t2 = Stopwatch.GetTimestamp();
