@@ -6,6 +6,7 @@ using Segnn.Export.Trace;
 using Segnn.Graphs;
 using Segnn.IO;
 using Segnn.Nn;
+using Segnn.Nn.Autodiff;
 using Segnn.Runtime;
 using Segnn.Tasks;
 
@@ -49,15 +50,17 @@ public static class Exporter
         bool wasTraining = model.training;
         model.eval();
         SymbolicTensor prediction;
+        SymbolicTensor? forces = null, stress = null;
         try
         {
-            prediction = task.Predict(ops, model, raw);
+            if (task.Differentiates(config)) (prediction, forces, stress) = PredictWithDerivatives(ops, task, model, raw);
+            else prediction = task.Predict(ops, model, raw);
         }
         finally
         {
             if (wasTraining) model.train();
         }
-        IReadOnlyList<OutputSpec> outputs = DeclareOutputs(ops, task.Outputs(config), prediction, options.Outputs);
+        IReadOnlyList<OutputSpec> outputs = DeclareOutputs(ops, task.Outputs(config), prediction, forces, stress, options.Outputs);
         TensorProductLowering.Run(ops, options.Lowering);
 
         var metadata = new ModelMetadata
@@ -82,6 +85,35 @@ public static class Exporter
         };
         foreach (var (key, value) in metadata.ToProperties()) builder.Metadata(key, value);
         return builder.Build(ProducerVersion, $"SEGNN ({config.Task}) exported by Segnn: {config.Hidden} hidden, {config.Layers} layers").ToByteArray();
+    }
+
+    /// <summary>
+    /// The energy with its forces and stress in one graph: the forward runs on a <see cref="GradientTape{T}"/> over the
+    /// trace, and the tape's backward, written with the same traced operations, gives ∂E/∂positions and ∂E/∂cell; forces
+    /// and stress follow from them as in training (<see cref="EnergyGradients"/>). Plain ONNX operators throughout.
+    /// </summary>
+    private static (SymbolicTensor Energy, SymbolicTensor Forces, SymbolicTensor? Stress) PredictWithDerivatives(TraceOps ops, SegnnTask task, SegnnModel model, RawGraph<SymbolicTensor> raw)
+    {
+        var tape = new GradientTape<SymbolicTensor>(ops);
+        bool stressed = model.Config.Derivatives == EnergyDerivatives.ForcesAndStress;
+        TapeValue<SymbolicTensor> positions = tape.Watch(raw.Positions);
+        TapeValue<SymbolicTensor>? cell = raw.Cell is null ? null : stressed ? tape.Watch(raw.Cell) : tape.Constant(raw.Cell);
+        TapeValue<SymbolicTensor>? C(SymbolicTensor? t) => t is null ? null : tape.Constant(t);
+        var taped = new RawGraph<TapeValue<SymbolicTensor>>(positions, C(raw.Senders)!, C(raw.Receivers)!, C(raw.Batch)!, C(raw.NumNodes)!, C(raw.NumGraphs)!)
+        {
+            Velocities = C(raw.Velocities),
+            Charges = C(raw.Charges),
+            AtomicNumbers = C(raw.AtomicNumbers),
+            Tags = C(raw.Tags),
+            Cell = cell,
+            EdgeShifts = C(raw.EdgeShifts),
+        };
+        TapeValue<SymbolicTensor> energy = task.Predict(tape, model, taped);
+        SymbolicTensor?[] grads = tape.Gradient(energy, ops.OnesColumn(energy.Value), cell is not null && stressed ? [positions, cell] : [positions]);
+        SymbolicTensor gradPositions = grads[0] ?? throw new InvalidOperationException("the energy does not depend on the positions");
+        SymbolicTensor forces = EnergyGradients.Forces(ops, gradPositions);
+        SymbolicTensor? stress = stressed ? EnergyGradients.Stress(ops, raw, gradPositions, grads[1] ?? throw new InvalidOperationException("the energy does not depend on the cell")) : null;
+        return (energy.Value, forces, stress);
     }
 
     /// <summary>Writes the model atomically: a temporary file in the same folder, flushed, then renamed over the target.</summary>
@@ -112,9 +144,11 @@ public static class Exporter
             : throw new InvalidOperationException($"task {config.Task} declares no '{ModelInputs.Name(input)}' input, which every model takes");
         SymbolicTensor? Optional(ModelInput input) => declared.GetValueOrDefault(input);
 
-        SymbolicTensor positions = Required(ModelInput.Positions), edges = Required(ModelInput.EdgeIndex), batch = Required(ModelInput.Batch);
+        // the input contract: receivers sorted, graph indices non-decreasing (ScatterND relies on it)
+        SymbolicTensor positions = Required(ModelInput.Positions), edges = Required(ModelInput.EdgeIndex);
+        SymbolicTensor batch = TraceOps.Mark(Required(ModelInput.Batch));
         SymbolicTensor senders = ops.Wrap(b.Node("Gather", [edges.Name, b.Constant([0L], [], "row")], ("axis", 0L)), OnnxType.Int64, (long?)null);
-        SymbolicTensor receivers = ops.Wrap(b.Node("Gather", [edges.Name, b.Constant([1L], [], "row")], ("axis", 0L)), OnnxType.Int64, (long?)null);
+        SymbolicTensor receivers = TraceOps.Mark(ops.Wrap(b.Node("Gather", [edges.Name, b.Constant([1L], [], "row")], ("axis", 0L)), OnnxType.Int64, (long?)null));
         SymbolicTensor numNodes = ops.Wrap(b.Node("Gather", [b.Node("Shape", [positions.Name]), b.Constant([0L], [], "row")], ("axis", 0L)), OnnxType.Int64);
         string maxGraph = b.Node("ReduceMax", [batch.Name], ("keepdims", 0L));
         SymbolicTensor numGraphs = ops.Wrap(b.Node("Add", [maxGraph, b.Constant([1L], [], "one")]), OnnxType.Int64);
@@ -132,7 +166,8 @@ public static class Exporter
         return (raw, specs);
     }
 
-    private static IReadOnlyList<OutputSpec> DeclareOutputs(TraceOps ops, IReadOnlyList<TaskOutput> outputs, SymbolicTensor prediction, IReadOnlyList<string>? selected)
+    private static IReadOnlyList<OutputSpec> DeclareOutputs(TraceOps ops, IReadOnlyList<TaskOutput> outputs, SymbolicTensor prediction, SymbolicTensor? forces, SymbolicTensor? stress,
+        IReadOnlyList<string>? selected)
     {
         foreach (string name in selected ?? [])
             if (!outputs.Any(o => o.Spec.Name == name))
@@ -142,7 +177,12 @@ public static class Exporter
         foreach (TaskOutput o in outputs)
         {
             if (selected is not null && !selected.Contains(o.Spec.Name)) continue;
-            SymbolicTensor column = ops.Slice(prediction, o.Offset, o.Spec.Width);
+            SymbolicTensor column = o.Source switch
+            {
+                OutputSource.Forces => forces ?? throw new InvalidOperationException("no forces were traced"),
+                OutputSource.Stress => stress ?? throw new InvalidOperationException("no stress was traced"),
+                _ => ops.Slice(prediction, o.Offset, o.Spec.Width),
+            };
             b.Output(column.Name, o.Spec.Name, OnnxType.Float, o.Spec.Level == OutputLevel.Graph ? "graphs" : "nodes", o.Spec.Width);
             specs.Add(o.Spec);
         }

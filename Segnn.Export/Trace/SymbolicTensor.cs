@@ -20,6 +20,12 @@ public sealed class SymbolicTensor
     public IReadOnlyList<long?> Dims { get; }
     public int Rank => Dims.Count;
 
+    /// <summary>
+    /// For int64 index vectors: known to be non-decreasing (receivers, the graph of every node). ONNX Runtime's
+    /// multi-threaded ScatterND is only right for sorted indices, so a segment sum over unsorted ones sorts first.
+    /// </summary>
+    public bool SortedIndex { get; init; }
+
     /// <summary>The static size of the last axis; every feature tensor has one.</summary>
     public long Width => Dims.Count > 0 && Dims[^1] is long w ? w : throw new InvalidOperationException($"{Name}: last axis is not static");
 

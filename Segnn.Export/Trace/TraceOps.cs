@@ -33,6 +33,9 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     /// <summary>Float values of every initializer made from a parameter or buffer, by name (lowering folds them).</summary>
     internal Dictionary<string, float[]> Values { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The same value, known to be a sorted index vector.</summary>
+    internal static SymbolicTensor Mark(SymbolicTensor index) => new(index.Name, index.Type, index.Dims.ToArray()) { SortedIndex = true };
+
     internal SymbolicTensor Wrap(string name, OnnxType type, params long?[] dims)
     {
         if (dims.Length == 2 && dims[1] is long width) _b.Widths[name] = width;
@@ -156,7 +159,8 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     public SymbolicTensor Rows(SymbolicTensor x, SymbolicTensor index)
     {
         string name = _b.Node("Gather", [x.Name, index.Name], ("axis", 0L));
-        return Wrap(name, x.Type, [index.Dims[0], .. x.Dims.Skip(1)]);
+        // a sorted index vector read at sorted positions stays sorted (the graph of each receiver)
+        return new SymbolicTensor(name, x.Type, [index.Dims[0], .. x.Dims.Skip(1)]) { SortedIndex = x.SortedIndex && index.SortedIndex };
     }
 
     /// <summary>
@@ -166,11 +170,31 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     public SymbolicTensor SegmentSum(SymbolicTensor x, SymbolicTensor index, SymbolicTensor count)
     {
         if (x.Rank != 2) throw new NotSupportedException("segment sums are traced for [rows, features] tensors only");
+        string rows = x.Name, segments = index.Name;
+        if (!index.SortedIndex)
+        {
+            // unsorted segments (the senders, in a backward pass): a stable sort of the index first, once per index vector
+            string order = SortOrder(index);
+            rows = _b.Node("Gather", [x.Name, order], ("axis", 0L));
+            segments = _b.Node("Gather", [index.Name, order], ("axis", 0L));
+        }
         string shape = _b.Node("Concat", [_b.Node("Unsqueeze", [count.Name, _b.Ints(0)]), _b.Ints(x.Width)], ("axis", 0L));
         string zeros = _b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(0f)));
-        string indices = _b.Node("Unsqueeze", [index.Name, _b.Ints(-1)]);
-        string name = _b.Node("ScatterND", [zeros, indices, x.Name], ("reduction", "add"));
+        string indices = _b.Node("Unsqueeze", [segments, _b.Ints(-1)]);
+        string name = _b.Node("ScatterND", [zeros, indices, rows], ("reduction", "add"));
         return Wrap(name, x.Type, null, x.Width);
+    }
+
+    private readonly Dictionary<string, string> _sortOrders = new(StringComparer.Ordinal);
+
+    /// <summary>The permutation that sorts an int64 vector ascending, ties in their order (TopK of all, smallest first).</summary>
+    private string SortOrder(SymbolicTensor index)
+    {
+        if (_sortOrders.TryGetValue(index.Name, out string? order)) return order;
+        string k = _b.Node("Shape", [index.Name]);
+        order = _b.AddNodeWithOutputs("TopK", [index.Name, k], [_b.Fresh("sorted"), _b.Fresh("order")], ("axis", 0L), ("largest", 0L), ("sorted", 1L))[1];
+        _sortOrders[index.Name] = order;
+        return order;
     }
 
     public SymbolicTensor TensorProduct(TensorProductDescriptor descriptor, SymbolicTensor x, SymbolicTensor? y, SymbolicTensor weight, SymbolicTensor? bias)
@@ -183,6 +207,32 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         _b.Graph.Node[^1].Domain = PlaceholderDomain;
         TensorProducts.Add(new TensorProductCall(descriptor, x, y, weight, bias, output));
         return Wrap(output, OnnxType.Float, x.Dims[0], descriptor.Output.Dim);
+    }
+
+    public IReadOnlyList<long?> Dims(SymbolicTensor x) => x.Dims;
+
+    public SymbolicTensor RowCount(SymbolicTensor x) =>
+        Wrap(_b.Node("Gather", [_b.Node("Shape", [x.Name]), _b.Constant([0L], [], "row")], ("axis", 0L)), OnnxType.Int64);
+
+    /// <summary>ReduceSum over axis 0 (rows are dynamic, so not a MatMul with ones as <see cref="SumAxis"/> does).</summary>
+    public SymbolicTensor SumRows(SymbolicTensor x) =>
+        Wrap(_b.Node("ReduceSum", [x.Name, _b.Ints(0)], ("keepdims", 1L)), x.Type, [1, .. x.Dims.Skip(1)]);
+
+    public SymbolicTensor Step(SymbolicTensor x, double threshold) =>
+        Same(x, _b.Node("Cast", [_b.Node("Greater", [x.Name, _b.Scalar((float)threshold)])], ("to", (long)OnnxType.Float)));
+
+    public SymbolicTensor MatMulConstant(SymbolicTensor x, IReadOnlyList<double> matrix, int rows, int cols)
+    {
+        if (matrix.Count != rows * cols) throw new ArgumentException($"a {rows}×{cols} matrix needs {rows * cols} values, not {matrix.Count}");
+        string m = _b.Constant(matrix.Select(v => (float)v).ToArray(), [rows, cols], "matrix");
+        return Wrap(_b.Node("MatMul", [x.Name, m]), x.Type, [.. x.Dims.Take(x.Rank - 1), cols]);
+    }
+
+    public SymbolicTensor BatchedMatMul(SymbolicTensor a, SymbolicTensor b, bool transposeA = false, bool transposeB = false)
+    {
+        string Operand(SymbolicTensor t, bool transpose) => transpose ? _b.Node("Transpose", [t.Name], ("perm", new long[] { 0, 2, 1 })) : t.Name;
+        long? m = transposeA ? a.Dims[2] : a.Dims[1], n = transposeB ? b.Dims[1] : b.Dims[2];
+        return Wrap(_b.Node("MatMul", [Operand(a, transposeA), Operand(b, transposeB)]), a.Type, [a.Dims[0], m, n]);
     }
 
     public void UpdateRunningStatistic(TensorHandle buffer, SymbolicTensor value, double momentum) =>

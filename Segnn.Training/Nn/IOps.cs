@@ -79,6 +79,24 @@ public interface IOps<T> where T : class
     /// <summary>The fully connected tensor product described by <paramref name="descriptor"/> (y null: the constant 1x0e).</summary>
     T TensorProduct(TensorProductDescriptor descriptor, T x, T? y, T weight, T? bias);
 
+    /// <summary>What the backend knows of a tensor's shape: every dimension, null where it is only known at run time (rows, edges, graphs).</summary>
+    IReadOnlyList<long?> Dims(T x);
+
+    /// <summary>The number of rows of x, as an int64 scalar (a segment count).</summary>
+    T RowCount(T x);
+
+    /// <summary>Sum over the rows, keeping them as one row: [rows, …] → [1, …].</summary>
+    T SumRows(T x);
+
+    /// <summary>1 where x &gt; threshold, else 0 (the derivative of a clamp).</summary>
+    T Step(T x, double threshold);
+
+    /// <summary>x [..., rows] times a constant row-major matrix [rows, cols].</summary>
+    T MatMulConstant(T x, IReadOnlyList<double> matrix, int rows, int cols);
+
+    /// <summary>Row-wise matrix products of [Z, m, k] and [Z, k, n] → [Z, m, n], either operand optionally transposed.</summary>
+    T BatchedMatMul(T a, T b, bool transposeA = false, bool transposeB = false);
+
     /// <summary>Blends a running statistic: buffer ← (1−momentum)·buffer + momentum·value. Only called while training.</summary>
     void UpdateRunningStatistic(TensorHandle buffer, T value, double momentum);
 }

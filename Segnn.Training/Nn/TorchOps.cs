@@ -103,6 +103,24 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
         return tp.Forward(x, y, weight, bias);
     }
 
+    public IReadOnlyList<long?> Dims(Tensor x) => x.shape.Select(d => (long?)d).ToArray();
+
+    public Tensor RowCount(Tensor x) => Count(x.shape[0]);
+
+    public Tensor SumRows(Tensor x) => x.sum(0, keepdim: true);
+
+    public Tensor Step(Tensor x, double threshold) => x.gt(threshold).to_type(DType);
+
+    public Tensor MatMulConstant(Tensor x, IReadOnlyList<double> matrix, int rows, int cols)
+    {
+        if (matrix.Count != rows * cols) throw new ArgumentException($"a {rows}×{cols} matrix needs {rows * cols} values, not {matrix.Count}");
+        using Tensor m = tensor(matrix.ToArray(), [rows, cols], DType, Device);
+        return x.matmul(m);
+    }
+
+    public Tensor BatchedMatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
+        (transposeA ? a.transpose(1, 2) : a).bmm(transposeB ? b.transpose(1, 2) : b);
+
     public void UpdateRunningStatistic(TensorHandle buffer, Tensor value, double momentum)
     {
         using var _ = no_grad();

@@ -8,8 +8,15 @@ public sealed record TensorProductPath(int In1, int In2, int Out, int L1, int L2
 {
     public int WeightCount => Mul1 * Mul2 * MulOut;
 
+    /// <summary>
+    /// For paths of derived descriptors (<see cref="TwoStagePlan.GradientPlan.Mixing"/>): the position of
+    /// every weight (u, v, w), row-major, in the flat weight vector they share with the forward product; default:
+    /// contiguous from <see cref="WeightOffset"/>.
+    /// </summary>
+    public ImmutableArray<int> WeightMap { get; init; }
+
     /// <summary>Where weight (u, v, w) of this path sits in the flat weight vector.</summary>
-    public int WeightIndex(int u, int v, int w) => WeightOffset + (u * Mul2 + v) * MulOut + w;
+    public int WeightIndex(int u, int v, int w) => WeightMap.IsDefault ? WeightOffset + (u * Mul2 + v) * MulOut + w : WeightMap[(u * Mul2 + v) * MulOut + w];
 }
 
 /// <summary>
@@ -62,6 +69,27 @@ public sealed class TensorProductDescriptor : IEquatable<TensorProductDescriptor
         }
     }
 
+    /// <summary>
+    /// A derived product over the same flat weight vector: explicit paths and coefficients, no biases. Equal only to
+    /// itself (derived descriptors are made once, by <see cref="TwoStagePlan"/>).
+    /// </summary>
+    internal TensorProductDescriptor(Irreps input1, Irreps output, IReadOnlyList<(TensorProductPath Path, ImmutableArray<double> Coefficients)> paths, int weightCount)
+    {
+        Input1 = input1;
+        HasInput2 = false;
+        Input2 = Irreps.Parse("1x0e");
+        Output = output;
+        Paths = paths.Select(p => p.Path).ToImmutableArray();
+        foreach (var (path, c) in paths) _coefficients[path] = c;
+        WeightCount = weightCount;
+        FanIn = Enumerable.Range(0, Output.Count).Select(o => Paths.Where(p => p.Out == o).Sum(p => p.Mul1 * p.Mul2)).ToImmutableArray();
+        HasBias = Output.Select(_ => false).ToImmutableArray();
+        BiasCount = 0;
+        _derived = true;
+    }
+
+    private readonly bool _derived;
+
     public Irreps Input1 { get; }
 
     /// <summary>The second operand's irreps; <c>1x0e</c> when <see cref="HasInput2"/> is false.</summary>
@@ -94,9 +122,10 @@ public sealed class TensorProductDescriptor : IEquatable<TensorProductDescriptor
     }
 
     public bool Equals(TensorProductDescriptor? other) =>
-        other is not null && Input1 == other.Input1 && Input2 == other.Input2 && HasInput2 == other.HasInput2 && Output == other.Output;
+        other is not null && (ReferenceEquals(this, other)
+            || (!_derived && !other._derived && Input1 == other.Input1 && Input2 == other.Input2 && HasInput2 == other.HasInput2 && Output == other.Output));
 
     public override bool Equals(object? obj) => Equals(obj as TensorProductDescriptor);
-    public override int GetHashCode() => HashCode.Combine(Input1, Input2, HasInput2, Output);
+    public override int GetHashCode() => HashCode.Combine(Input1, Input2, HasInput2, Output, _derived);
     public override string ToString() => $"{Input1} x {(HasInput2 ? Input2.ToString() : "1")} -> {Output} | {Paths.Count} paths | {WeightCount} weights";
 }

@@ -96,10 +96,12 @@ public sealed class TwoStagePlan
         Descriptor = d;
         Irreps in1 = d.Input1;
         var groups = new List<Group>();
-        foreach (Irrep ir in in1.Select(b => b.Ir).Distinct())
+        // blocks of one irrep with the same paths (every block of a fully connected product) share a group
+        string Signature(int block) => in1[block].Ir + ":" + string.Join(",", d.Paths.Where(p => p.In1 == block).Select(p => $"{p.In2}>{p.Out}"));
+        foreach (string signature in Enumerable.Range(0, in1.Count).Where(i => in1[i].Mul > 0).Select(Signature).Distinct())
         {
-            int[] blocks = Enumerable.Range(0, in1.Count).Where(i => in1[i].Ir == ir && in1[i].Mul > 0).ToArray();
-            if (blocks.Length == 0) continue;
+            int[] blocks = Enumerable.Range(0, in1.Count).Where(i => in1[i].Mul > 0 && Signature(i) == signature).ToArray();
+            Irrep ir = in1[blocks[0]].Ir;
             var paths = d.Paths.Where(p => p.In1 == blocks[0]).ToList();
             if (paths.Count == 0) continue;
             var channels = new List<Channel>();
@@ -156,6 +158,87 @@ public sealed class TwoStagePlan
     public IReadOnlyList<OutputBlock> Outputs { get; }
 
     public static TwoStagePlan For(TensorProductDescriptor descriptor) => Cache.GetValue(descriptor, d => new TwoStagePlan(d));
+
+    private GradientPlan? _gradient;
+
+    /// <summary>How to take this product's vector–Jacobian products (made once, on first use).</summary>
+    public GradientPlan Gradient => _gradient ??= new GradientPlan(this);
+
+    /// <summary>
+    /// The vector–Jacobian products of the product, in the plan's terms. With g the gradient of the output, every channel
+    /// of every group first mixes g with its weights transposed, h = g·Wᵀ ([Z, 2l_out+1, U]): one linear product
+    /// (<see cref="Mixing"/>, the forward's weights under another index map) gives all of them, laid out so that a group's
+    /// H is one [Z, K, U] block. Then per group, with the same Clebsch–Gordan matrix C the forward uses:
+    /// ∂/∂X = (y·C)ᵀ·H ([Z, 2l+1, U], one batched matrix product), and ∂/∂y = Σ_groups vec(H·Xᵀ)·Cᵀ. The transposed
+    /// matrices are <see cref="InputCoefficients"/> and <see cref="AttributeCoefficients"/>.
+    /// </summary>
+    public sealed class GradientPlan
+    {
+        internal GradientPlan(TwoStagePlan plan)
+        {
+            TensorProductDescriptor d = plan.Descriptor;
+            var blocks = new List<MulIrrep>();
+            var paths = new List<(TensorProductPath, ImmutableArray<double>)>();
+            var offsets = new int[plan.Groups.Count];
+            var inputC = new ImmutableArray<double>[plan.Groups.Count];
+            var attributeC = new ImmutableArray<double>[plan.Groups.Count];
+            int offset = 0;
+            for (int g = 0; g < plan.Groups.Count; g++)
+            {
+                Group group = plan.Groups[g];
+                offsets[g] = offset;
+                foreach (Channel ch in group.Channels)
+                {
+                    MulIrrep source = d.Output[ch.Out];
+                    int n3 = 2 * ch.LOut + 1, u = group.Mul;
+                    var map = new int[source.Mul * u];
+                    int column = 0;
+                    foreach (int b in group.Blocks)
+                    {
+                        TensorProductPath p = d.Paths.First(q => q.In1 == b && q.In2 == ch.In2 && q.Out == ch.Out);
+                        for (int local = 0; local < p.Mul1; local++, column++)
+                            for (int w = 0; w < source.Mul; w++)
+                                map[w * u + column] = p.WeightIndex(local, ch.V, w);
+                    }
+                    var identity = new double[n3 * n3];
+                    for (int i = 0; i < n3; i++) identity[i * n3 + i] = 1;
+                    paths.Add((new TensorProductPath(ch.Out, 0, blocks.Count, ch.LOut, 0, ch.LOut, source.Mul, 1, u, 0) { WeightMap = map.ToImmutableArray() }, identity.ToImmutableArray()));
+                    blocks.Add(new MulIrrep(u, source.Ir));
+                    offset += u * n3;
+                }
+                // C[j, k·n1 + i] of the forward, as (y·C)ᵀ's [j, i·K + k] and as Cᵀ [k·n1 + i, j]
+                int n1 = group.Ir.Dim, k = group.K, dimY = d.Input2.Dim;
+                var forInput = new double[dimY * n1 * k];
+                var forAttribute = new double[k * n1 * dimY];
+                for (int j = 0; j < dimY; j++)
+                    for (int kk = 0; kk < k; kk++)
+                        for (int i = 0; i < n1; i++)
+                        {
+                            double c = group.Coefficients[j * k * n1 + kk * n1 + i];
+                            forInput[j * n1 * k + i * k + kk] = c;
+                            forAttribute[(kk * n1 + i) * dimY + j] = c;
+                        }
+                inputC[g] = forInput.ToImmutableArray();
+                attributeC[g] = forAttribute.ToImmutableArray();
+            }
+            Mixing = new TensorProductDescriptor(d.Output, new Irreps(blocks), paths, d.WeightCount);
+            GroupOffsets = offsets.ToImmutableArray();
+            InputCoefficients = inputC.ToImmutableArray();
+            AttributeCoefficients = attributeC.ToImmutableArray();
+        }
+
+        /// <summary>g (the product's Output irreps) → H: every channel's weight mixing, a linear product on the forward's weights.</summary>
+        public TensorProductDescriptor Mixing { get; }
+
+        /// <summary>Where group g's [K, U] block starts in H.</summary>
+        public ImmutableArray<int> GroupOffsets { get; }
+
+        /// <summary>Per group, C rearranged [dim(y), (2l+1)·K]: y times it, viewed [Z, 2l+1, K], is (y·C)ᵀ.</summary>
+        public ImmutableArray<ImmutableArray<double>> InputCoefficients { get; }
+
+        /// <summary>Per group, Cᵀ [K·(2l+1), dim(y)].</summary>
+        public ImmutableArray<ImmutableArray<double>> AttributeCoefficients { get; }
+    }
 
     /// <summary>
     /// True when every coefficient block is an identity (the second operand is the constant 1x0e): stage 1 is then x
