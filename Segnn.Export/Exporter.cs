@@ -24,6 +24,12 @@ public sealed record ExportOptions
 
     /// <summary>The outputs to expose (null: all); a model trained on several targets can ship a subset.</summary>
     public IReadOnlyList<string>? Outputs { get; init; }
+
+    /// <summary>
+    /// The file's real type: float32 (the default), or float64 (ONNX Runtime CPU) for molecular dynamics and
+    /// finite-difference checks, where float32 forces' rounding shows as energy drift.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Float32;
 }
 
 /// <summary>
@@ -43,7 +49,7 @@ public static class Exporter
         options ??= new ExportOptions();
         ModelConfig config = model.Config;
         SegnnTask task = config.TaskDefinition;
-        var builder = new GraphBuilder(options.Opset, irVersion: 8);
+        var builder = new GraphBuilder(options.Opset, irVersion: 8, options.Precision == Precision.Float64 ? OnnxType.Double : OnnxType.Float);
         var ops = new TraceOps(builder);
 
         var (raw, inputs) = DeclareInputs(ops, config, task.Inputs(config));
@@ -73,7 +79,7 @@ public static class Exporter
             PeriodicAxes = config.PeriodicAxes,
             Elements = config.Elements,
             LengthUnit = task.LengthUnit,
-            Precision = Precision.Float32,
+            Precision = options.Precision,
             InputIrreps = config.InputIrreps.ToString(),
             HiddenIrreps = config.Hidden.ToString(),
             OutputIrreps = config.OutputIrreps.ToString(),
@@ -133,11 +139,11 @@ public static class Exporter
         foreach (ModelInput input in inputs)
         {
             ModelInputInfo info = ModelInputs.Info(input);
-            OnnxType type = info.IsInteger ? OnnxType.Int64 : OnnxType.Float;
+            OnnxType type = info.IsInteger ? OnnxType.Int64 : b.FloatType;
             object[] dims = info.Dims.Select(d => int.TryParse(d, out int n) ? (object)n : d).ToArray();
             b.Input(info.Name, type, dims);
             string description = input == ModelInput.AtomicNumbers ? $"{info.Description}; known elements: {string.Join(", ", config.Elements ?? [])}" : info.Description;
-            specs.Add(new TensorSpec(info.Name, info.IsInteger ? "int64" : "float32", info.Dims, description));
+            specs.Add(new TensorSpec(info.Name, info.IsInteger ? "int64" : b.FloatType == OnnxType.Double ? "float64" : "float32", info.Dims, description));
             declared[input] = ops.Wrap(info.Name, type, dims.Select(d => d is int n ? (long?)n : null).ToArray());
         }
         SymbolicTensor Required(ModelInput input) => declared.TryGetValue(input, out SymbolicTensor? t) ? t
@@ -153,7 +159,7 @@ public static class Exporter
         string maxGraph = b.Node("ReduceMax", [batch.Name], ("keepdims", 0L));
         SymbolicTensor numGraphs = ops.Wrap(b.Node("Add", [maxGraph, b.Constant([1L], [], "one")]), OnnxType.Int64);
         // the forward reads each graph's cell as one row of 9
-        SymbolicTensor? cell = Optional(ModelInput.Cell) is { } c ? ops.Wrap(b.Node("Reshape", [c.Name, b.Ints(-1, 9)]), OnnxType.Float, null, 9) : null;
+        SymbolicTensor? cell = Optional(ModelInput.Cell) is { } c ? ops.Wrap(b.Node("Reshape", [c.Name, b.Ints(-1, 9)]), b.FloatType, null, 9) : null;
         var raw = new RawGraph<SymbolicTensor>(positions, senders, receivers, batch, numNodes, numGraphs)
         {
             Velocities = Optional(ModelInput.Velocities),
@@ -183,7 +189,7 @@ public static class Exporter
                 OutputSource.Stress => stress ?? throw new InvalidOperationException("no stress was traced"),
                 _ => ops.Slice(prediction, o.Offset, o.Spec.Width),
             };
-            b.Output(column.Name, o.Spec.Name, OnnxType.Float, o.Spec.Level == OutputLevel.Graph ? "graphs" : "nodes", o.Spec.Width);
+            b.Output(column.Name, o.Spec.Name, b.FloatType, o.Spec.Level == OutputLevel.Graph ? "graphs" : "nodes", o.Spec.Width);
             specs.Add(o.Spec);
         }
         return specs;

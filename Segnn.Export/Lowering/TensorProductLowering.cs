@@ -43,8 +43,8 @@ public static class TensorProductLowering
         PruneInitializers(b.Graph);
     }
 
-    private static float[] WeightsOf(TraceOps trace, TensorProductCall call) =>
-        trace.Values.TryGetValue(call.Weight.Name, out float[]? w) ? w
+    private static double[] WeightsOf(TraceOps trace, TensorProductCall call) =>
+        trace.Values.TryGetValue(call.Weight.Name, out double[]? w) ? w
             : throw new InvalidOperationException($"tensor product {call.Descriptor}: its weights are not constants of the trace");
 
     private static string TwoStage(TraceOps trace, TensorProductCall call)
@@ -52,8 +52,8 @@ public static class TensorProductLowering
         GraphBuilder b = trace.Builder;
         TensorProductDescriptor d = call.Descriptor;
         TwoStagePlan plan = TwoStagePlan.For(d);
-        float[] weights = WeightsOf(trace, call);
-        float[]? biases = call.Bias is null ? null : trace.Values[call.Bias.Name];
+        double[] weights = WeightsOf(trace, call);
+        double[]? biases = call.Bias is null ? null : trace.Values[call.Bias.Name];
         string x = call.X.Name;
 
         // the input's blocks by ONE Split over the whole axis: separate Slices invite ONNX Runtime's Slice-to-Split fusion,
@@ -78,11 +78,11 @@ public static class TensorProductLowering
             TwoStagePlan.Group group = plan.Groups[g];
             if (plan.IsLinear(group)) return xg[g]; // identity coefficients: T is x
             int dim = group.Ir.Dim, n3 = 2 * ch.LOut + 1, dimY = d.Input2.Dim, width = group.K * dim;
-            var c = new float[dimY * n3 * dim];
+            var c = new double[dimY * n3 * dim];
             for (int j = 0; j < dimY; j++)
                 for (int col = 0; col < n3 * dim; col++)
-                    c[j * n3 * dim + col] = (float)group.Coefficients[j * width + ch.KOffset * dim + col];
-            string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, b.Constant(c, [dimY, n3 * dim], "cg")]), b.Ints(-1, n3, dim)]); // [Z, 2l_out+1, 2l+1]
+                    c[j * n3 * dim + col] = group.Coefficients[j * width + ch.KOffset * dim + col];
+            string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, b.Real(c, [dimY, n3 * dim], "cg")]), b.Ints(-1, n3, dim)]); // [Z, 2l_out+1, 2l+1]
             return b.Node(dim == 1 ? "Mul" : "MatMul", [m, xg[g]]);
         }
 
@@ -92,24 +92,24 @@ public static class TensorProductLowering
         for (int o = 0; o < plan.Outputs.Count; o++)
         {
             TwoStagePlan.OutputBlock ob = plan.Outputs[o];
-            string? bias = ob.BiasOffset >= 0 && biases is not null ? b.Constant(biases.AsSpan(ob.BiasOffset, ob.Mul).ToArray(), [ob.Mul], "bias") : null;
+            string? bias = ob.BiasOffset >= 0 && biases is not null ? b.Real(biases.AsSpan(ob.BiasOffset, ob.Mul).ToArray(), [ob.Mul], "bias") : null;
             string result;
             if (ob.Parts.Count == 0)
             {
                 string shape = b.Node("Concat", [b.Node("Slice", [b.Node("Shape", [x]), b.Ints(0), b.Ints(1)]), b.Ints(ob.Mul * ob.Dim)], ("axis", 0L));
-                result = b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(0f)));
+                result = b.Node("ConstantOfShape", [shape], ("value", b.ScalarTensor(0)));
                 if (bias is not null) result = b.Node("Add", [result, bias]);
             }
             else
             {
-                float[] w = TwoStagePlan.OutputWeights(ob, weights);
+                double[] w = TwoStagePlan.OutputWeights(ob, weights);
                 string? acc = ob.Dim == 1 ? bias : null; // a scalar block's bias is Gemm's C; others have none in SEGNN
                 int row = 0;
                 foreach (var (g, ch) in ob.Parts)
                 {
                     int u = plan.Groups[g].Mul;
                     string a = b.Node("Reshape", [ChannelProduct(g, ch), b.Ints(-1, u)]); // [Z·(2l+1), U]
-                    string wp = b.Constant(w.AsSpan(row * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
+                    string wp = b.Real(w.AsSpan(row * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
                     acc = acc is null ? b.Node("MatMul", [a, wp]) : b.Node("Gemm", [a, wp, acc]);
                     row += u;
                 }
@@ -126,18 +126,18 @@ public static class TensorProductLowering
     {
         GraphBuilder b = trace.Builder;
         TensorProductDescriptor d = call.Descriptor;
-        float[] matrix = TwoStagePlan.DenseBilinear(d, WeightsOf(trace, call));
-        string bigB = b.Constant(matrix, [d.Input1.Dim * d.Input2.Dim, d.Output.Dim], "bilinear");
+        double[] matrix = TwoStagePlan.DenseBilinear(d, WeightsOf(trace, call));
+        string bigB = b.Real(matrix, [d.Input1.Dim * d.Input2.Dim, d.Output.Dim], "bilinear");
         string outer = call.Y is null ? call.X.Name
             : b.Node("Reshape", [b.Node("Mul", [b.Node("Unsqueeze", [call.X.Name, b.Ints(2)]), b.Node("Unsqueeze", [call.Y.Name, b.Ints(1)])]), b.Ints(-1, d.Input1.Dim * d.Input2.Dim)]);
         string result = b.Node("MatMul", [outer, bigB]);
         if (call.Bias is null) return result;
-        float[] biases = trace.Values[call.Bias.Name];
-        var full = new float[d.Output.Dim];
+        double[] biases = trace.Values[call.Bias.Name];
+        var full = new double[d.Output.Dim];
         for (int o = 0; o < d.Output.Count; o++)
             if (d.HasBias[o])
                 Array.Copy(biases, d.BiasOffset(o), full, d.Output.Offset(o), d.Output[o].Mul);
-        return b.Node("Add", [result, b.Constant(full, [full.Length], "bias")]);
+        return b.Node("Add", [result, b.Real(full, [full.Length], "bias")]);
     }
 
     /// <summary>Drops initializers no node reads (parameters folded into lowered constants).</summary>

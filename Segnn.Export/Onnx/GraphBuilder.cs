@@ -24,11 +24,19 @@ public sealed class GraphBuilder
     private readonly List<(string Key, string Value)> _metadata = new();
     private int _counter;
 
-    public GraphBuilder(int opset = 17, long irVersion = 8)
+    /// <param name="opset">ONNX opset.</param>
+    /// <param name="irVersion">ONNX IR version.</param>
+    /// <param name="floatType">the element type of every real value in the graph (float32, or float64 for exports in double precision).</param>
+    public GraphBuilder(int opset = 17, long irVersion = 8, OnnxType floatType = OnnxType.Float)
     {
+        if (floatType is not (OnnxType.Float or OnnxType.Double)) throw new ArgumentException("real values are float or double", nameof(floatType));
         Opset = opset;
         IrVersion = irVersion;
+        FloatType = floatType;
     }
+
+    /// <summary>The element type of the graph's real values.</summary>
+    public OnnxType FloatType { get; }
 
     public int Opset { get; }
     public long IrVersion { get; }
@@ -121,7 +129,23 @@ public sealed class GraphBuilder
         t.RawData = ByteString.CopyFrom(bytes);
     }, Key("i", dims, values.SelectMany(BitConverter.GetBytes)));
 
-    public string Scalar(float value, string hint = "scalar") => Constant([value], [], hint);
+    public string Scalar(float value, string hint = "scalar") => Real([value], [], hint);
+
+    /// <summary>A real initializer in the graph's <see cref="FloatType"/>; identical constants are stored once.</summary>
+    public string Real(IReadOnlyList<double> values, long[] dims, string hint = "const")
+    {
+        if (FloatType == OnnxType.Float) return Constant(values.Select(v => (float)v).ToArray(), dims, hint);
+        double[] array = values.ToArray();
+        return AddInitializer(hint, dims, OnnxType.Double, t =>
+        {
+            var bytes = new byte[array.Length * 8];
+            Buffer.BlockCopy(array, 0, bytes, 0, bytes.Length);
+            t.RawData = ByteString.CopyFrom(bytes);
+        }, Key("d", dims, array.SelectMany(BitConverter.GetBytes)));
+    }
+
+    /// <summary>A real scalar initializer in the graph's <see cref="FloatType"/>.</summary>
+    public string RealScalar(double value, string hint = "scalar") => Real([value], [], hint);
     public string Ints(params long[] values) => Constant(values, [values.Length], "ints");
 
     internal ModelProto Build(string producerVersion, string docString)
@@ -193,12 +217,13 @@ public sealed class GraphBuilder
         return a;
     }
 
-    /// <summary>A one-element tensor value for attributes such as ConstantOfShape's <c>value</c>.</summary>
-    internal static TensorProto ScalarTensor(float value)
+    /// <summary>A one-element tensor value, in the graph's <see cref="FloatType"/>, for attributes such as ConstantOfShape's <c>value</c>.</summary>
+    internal TensorProto ScalarTensor(double value)
     {
-        var t = new TensorProto { DataType = (int)OnnxType.Float };
+        var t = new TensorProto { DataType = (int)FloatType };
         t.Dims.Add(1);
-        t.FloatData.Add(value);
+        if (FloatType == OnnxType.Double) t.DoubleData.Add(value);
+        else t.FloatData.Add((float)value);
         return t;
     }
 }

@@ -31,7 +31,7 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     internal List<TensorProductCall> TensorProducts { get; } = new();
 
     /// <summary>Float values of every initializer made from a parameter or buffer, by name (lowering folds them).</summary>
-    internal Dictionary<string, float[]> Values { get; } = new(StringComparer.Ordinal);
+    internal Dictionary<string, double[]> Values { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The same value, known to be a sorted index vector.</summary>
     internal static SymbolicTensor Mark(SymbolicTensor index) => new(index.Name, index.Type, index.Dims.ToArray()) { SortedIndex = true };
@@ -50,19 +50,20 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     private SymbolicTensor FromHandle(TensorHandle handle)
     {
         if (_parameters.TryGetValue(handle, out SymbolicTensor? t)) return t;
-        float[] values = handle.ReadValues().Select(v => (float)v).ToArray();
+        double[] values = handle.ReadValues();
+        if (_b.FloatType == OnnxType.Float) values = values.Select(v => (double)(float)v).ToArray(); // what the file holds
         long[] dims = handle.Shape.ToArray();
-        string name = _b.Constant(values, dims, handle.Name);
+        string name = _b.Real(values, dims, handle.Name);
         Values[name] = values;
-        t = Wrap(name, OnnxType.Float, dims.Select(d => (long?)d).ToArray());
+        t = Wrap(name, _b.FloatType, dims.Select(d => (long?)d).ToArray());
         _parameters[handle] = t;
         return t;
     }
 
     public SymbolicTensor Constant(double[] values, params long[] shape)
     {
-        string name = _b.Constant(values.Select(v => (float)v).ToArray(), shape);
-        return Wrap(name, OnnxType.Float, shape.Select(d => (long?)d).ToArray());
+        string name = _b.Real(values, shape);
+        return Wrap(name, _b.FloatType, shape.Select(d => (long?)d).ToArray());
     }
 
     public SymbolicTensor Add(SymbolicTensor a, SymbolicTensor b) => Binary("Add", a, b);
@@ -71,10 +72,10 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     public SymbolicTensor Div(SymbolicTensor a, SymbolicTensor b) => Binary("Div", a, b);
 
     public SymbolicTensor Scale(SymbolicTensor a, double factor) =>
-        factor == 1.0 ? a : Same(a, _b.Node("Mul", [a.Name, _b.Scalar((float)factor)]));
+        factor == 1.0 ? a : Same(a, _b.Node("Mul", [a.Name, _b.RealScalar(factor)]));
 
-    public SymbolicTensor AddScalar(SymbolicTensor a, double value) => Same(a, _b.Node("Add", [a.Name, _b.Scalar((float)value)]));
-    public SymbolicTensor ClampMin(SymbolicTensor a, double min) => Same(a, _b.Node("Max", [a.Name, _b.Scalar((float)min)]));
+    public SymbolicTensor AddScalar(SymbolicTensor a, double value) => Same(a, _b.Node("Add", [a.Name, _b.RealScalar(value)]));
+    public SymbolicTensor ClampMin(SymbolicTensor a, double min) => Same(a, _b.Node("Max", [a.Name, _b.RealScalar(min)]));
     public SymbolicTensor Sqrt(SymbolicTensor a) => Same(a, _b.Node("Sqrt", [a.Name]));
     public SymbolicTensor Sigmoid(SymbolicTensor a) => Same(a, _b.Node("Sigmoid", [a.Name]));
     public SymbolicTensor Sin(SymbolicTensor a) => Same(a, _b.Node("Sin", [a.Name]));
@@ -122,9 +123,9 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         int a = axis < 0 ? x.Rank + axis : axis;
         long size = x.Dims[a] ?? throw new NotSupportedException($"{x.Name}: cannot sum over the dynamic axis {axis}");
         var dims = x.Dims.Select((d, i) => i == a ? 1 : d).ToArray();
-        var ones = Enumerable.Repeat(1f, (int)size).ToArray();
-        if (a == x.Rank - 1) return Wrap(_b.Node("MatMul", [x.Name, _b.Constant(ones, [size, 1], "ones")]), x.Type, dims);
-        if (a == x.Rank - 2) return Wrap(_b.Node("MatMul", [_b.Constant(ones, [1, size], "ones"), x.Name]), x.Type, dims);
+        var ones = Enumerable.Repeat(1.0, (int)size).ToArray();
+        if (a == x.Rank - 1) return Wrap(_b.Node("MatMul", [x.Name, _b.Real(ones, [size, 1], "ones")]), x.Type, dims);
+        if (a == x.Rank - 2) return Wrap(_b.Node("MatMul", [_b.Real(ones, [1, size], "ones"), x.Name]), x.Type, dims);
         return Wrap(_b.Node("ReduceSum", [x.Name, _b.Ints(axis)], ("keepdims", 1L)), x.Type, dims);
     }
 
@@ -139,8 +140,8 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         if (_onesColumns.TryGetValue(like.Name, out SymbolicTensor? cached)) return cached;
         string rows = _b.Node("Slice", [_b.Node("Shape", [like.Name]), _b.Ints(0), _b.Ints(1)]);
         string shape = _b.Node("Concat", [rows, _b.Ints(1)], ("axis", 0L));
-        string name = _b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(1f)));
-        var result = Wrap(name, OnnxType.Float, like.Dims[0], 1);
+        string name = _b.Node("ConstantOfShape", [shape], ("value", _b.ScalarTensor(1)));
+        var result = Wrap(name, _b.FloatType, like.Dims[0], 1);
         _onesColumns[like.Name] = result;
         return result;
     }
@@ -151,7 +152,7 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         string key = indices.Name + "|" + string.Join(",", classes);
         if (_oneHots.TryGetValue(key, out SymbolicTensor? cached)) return cached;
         string eq = _b.Node("Equal", [_b.Node("Unsqueeze", [indices.Name, _b.Ints(-1)]), _b.Constant(classes.ToArray(), [1, classes.Count], "classes")]);
-        var result = Wrap(_b.Node("Cast", [eq], ("to", (long)OnnxType.Float)), OnnxType.Float, indices.Dims[0], classes.Count);
+        var result = Wrap(_b.Node("Cast", [eq], ("to", (long)_b.FloatType)), _b.FloatType, indices.Dims[0], classes.Count);
         _oneHots[key] = result;
         return result;
     }
@@ -179,7 +180,7 @@ public sealed class TraceOps : IOps<SymbolicTensor>
             segments = _b.Node("Gather", [index.Name, order], ("axis", 0L));
         }
         string shape = _b.Node("Concat", [_b.Node("Unsqueeze", [count.Name, _b.Ints(0)]), _b.Ints(x.Width)], ("axis", 0L));
-        string zeros = _b.Node("ConstantOfShape", [shape], ("value", GraphBuilder.ScalarTensor(0f)));
+        string zeros = _b.Node("ConstantOfShape", [shape], ("value", _b.ScalarTensor(0)));
         string indices = _b.Node("Unsqueeze", [segments, _b.Ints(-1)]);
         string name = _b.Node("ScatterND", [zeros, indices, rows], ("reduction", "add"));
         return Wrap(name, x.Type, null, x.Width);
@@ -206,7 +207,7 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         _b.AddNodeWithOutputs(PlaceholderOp, inputs, [output], ("id", (long)id));
         _b.Graph.Node[^1].Domain = PlaceholderDomain;
         TensorProducts.Add(new TensorProductCall(descriptor, x, y, weight, bias, output));
-        return Wrap(output, OnnxType.Float, x.Dims[0], descriptor.Output.Dim);
+        return Wrap(output, _b.FloatType, x.Dims[0], descriptor.Output.Dim);
     }
 
     public IReadOnlyList<long?> Dims(SymbolicTensor x) => x.Dims;
@@ -219,12 +220,12 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         Wrap(_b.Node("ReduceSum", [x.Name, _b.Ints(0)], ("keepdims", 1L)), x.Type, [1, .. x.Dims.Skip(1)]);
 
     public SymbolicTensor Step(SymbolicTensor x, double threshold) =>
-        Same(x, _b.Node("Cast", [_b.Node("Greater", [x.Name, _b.Scalar((float)threshold)])], ("to", (long)OnnxType.Float)));
+        Same(x, _b.Node("Cast", [_b.Node("Greater", [x.Name, _b.RealScalar(threshold)])], ("to", (long)_b.FloatType)));
 
     public SymbolicTensor MatMulConstant(SymbolicTensor x, IReadOnlyList<double> matrix, int rows, int cols)
     {
         if (matrix.Count != rows * cols) throw new ArgumentException($"a {rows}×{cols} matrix needs {rows * cols} values, not {matrix.Count}");
-        string m = _b.Constant(matrix.Select(v => (float)v).ToArray(), [rows, cols], "matrix");
+        string m = _b.Real(matrix, [rows, cols], "matrix");
         return Wrap(_b.Node("MatMul", [x.Name, m]), x.Type, [.. x.Dims.Take(x.Rank - 1), cols]);
     }
 

@@ -256,9 +256,9 @@ public sealed class TwoStagePlan
     }
 
     /// <summary>The block's weight matrix [Rows, Mul] row-major, gathered from the flat weight vector (for constant folding).</summary>
-    public static float[] OutputWeights(OutputBlock block, ReadOnlySpan<float> weights)
+    public static double[] OutputWeights(OutputBlock block, ReadOnlySpan<double> weights)
     {
-        var w = new float[block.WeightIndex.Length];
+        var w = new double[block.WeightIndex.Length];
         for (int i = 0; i < w.Length; i++) w[i] = weights[(int)block.WeightIndex[i]];
         return w;
     }
@@ -268,10 +268,10 @@ public sealed class TwoStagePlan
     /// paths and weights folded in. 85–96 % zeros for SEGNN's configurations; the alternative lowering for tiny
     /// configurations and GPUs.
     /// </summary>
-    public static float[] DenseBilinear(TensorProductDescriptor d, ReadOnlySpan<float> weights)
+    public static double[] DenseBilinear(TensorProductDescriptor d, ReadOnlySpan<double> weights)
     {
         int d1 = d.Input1.Dim, d2 = d.Input2.Dim, dOut = d.Output.Dim;
-        var b = new float[d1 * d2 * dOut];
+        var b = new double[d1 * d2 * dOut];
         foreach (TensorProductPath p in d.Paths)
         {
             ImmutableArray<double> c = d.Coefficients(p);
@@ -288,7 +288,7 @@ public sealed class TwoStagePlan
                                     double cijk = c[(i * n2 + j) * n3 + k];
                                     if (cijk == 0) continue;
                                     int row = Layout.IrMulIndex(d.Input1, p.In1, u, i) * d2 + Layout.IrMulIndex(d.Input2, p.In2, v, j);
-                                    b[row * dOut + Layout.IrMulIndex(d.Output, p.Out, w, k)] += (float)(weight * cijk);
+                                    b[row * dOut + Layout.IrMulIndex(d.Output, p.Out, w, k)] += weight * cijk;
                                 }
                     }
         }

@@ -58,4 +58,49 @@ public sealed class ForceExportTests
         for (int i = 0; i < forces.Length; i++) Assert.AreEqual(expected[i], q.Outputs["forces"][i], 1e-4 * scale, $"force component {i}");
         Assert.AreEqual(p.Outputs["energy"][0], q.Outputs["energy"][0], 1e-5 * Math.Max(1, Math.Abs(p.Outputs["energy"][0])));
     }
+
+    [TestMethod]
+    public void Float64ExportForcesAndStressAreItsOwnEnergysDerivatives()
+    {
+        SegnnModel model = Model(Precision.Float64);
+        ExportReport report = ExportPipeline.Run(model, null, new ExportOptions { Precision = Precision.Float64 });
+        Assert.IsLessThan(1e-10, report.Parity.MaxAbsDiff, "float64 file against TorchSharp float64 autograd");
+        using SegnnSession session = SegnnSession.Load(report.Model);
+        Assert.AreEqual(Precision.Float64, session.Metadata.Precision);
+        PeriodicStructure s = SyntheticSystems.FccBulk(new Random(8), [29, 47], 3.9, 2, rattle: 0.12);
+        double Energy(PeriodicStructure x) => session.Predict(x).Outputs["energy"][0];
+        SystemPrediction p = session.Predict(s);
+        double[] forces = p.Outputs["forces"], stress = p.Outputs["stress"];
+        const double h = 1e-5;
+        double fScale = forces.Max(Math.Abs), fWorst = 0;
+        for (int k = 0; k < forces.Length; k += 5)
+        {
+            double[] plus = (double[])s.Positions.Clone(), minus = (double[])s.Positions.Clone();
+            plus[k] += h;
+            minus[k] -= h;
+            fWorst = Math.Max(fWorst, Math.Abs(-(Energy(s with { Positions = plus }) - Energy(s with { Positions = minus })) / (2 * h) - forces[k]));
+        }
+        Assert.IsLessThan(1e-6, fWorst / fScale, $"forces against central differences of the file's energy: relative {fWorst / fScale:E2}");
+        double sScale = stress.Max(Math.Abs), sWorst = 0;
+        foreach (var (a, b) in new[] { (0, 0), (1, 2), (0, 1) })
+        {
+            PeriodicStructure Strained(double sign)
+            {
+                var eps = new double[9];
+                eps[3 * a + b] += a == b ? sign * h : sign * h / 2;
+                if (a != b) eps[3 * b + a] += sign * h / 2;
+                double[] Apply(ReadOnlySpan<double> rows)
+                {
+                    var r = new double[rows.Length];
+                    for (int i = 0; i < rows.Length; i += 3)
+                        for (int c = 0; c < 3; c++) r[i + c] = rows[i + c] + rows[i] * eps[c] + rows[i + 1] * eps[3 + c] + rows[i + 2] * eps[6 + c];
+                    return r;
+                }
+                return s with { Positions = Apply(s.Positions), Cell = new PeriodicCell(Apply(s.Cell.Matrix), s.Cell.Pbc) };
+            }
+            double numeric = (Energy(Strained(1)) - Energy(Strained(-1))) / (2 * h) / s.Cell.Volume;
+            sWorst = Math.Max(sWorst, Math.Abs(numeric - stress[3 * a + b]));
+        }
+        Assert.IsLessThan(1e-6, sWorst / sScale, $"stress against strain differences of the file's energy: relative {sWorst / sScale:E2}");
+    }
 }
