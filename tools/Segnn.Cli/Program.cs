@@ -11,6 +11,7 @@ root.Subcommands.Add(TrainCommand.Eval());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(MdCommand.Create());
 root.Subcommands.Add(Qm9Command.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return await CliHost.RunAsync(root, args);

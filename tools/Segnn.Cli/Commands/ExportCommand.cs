@@ -18,7 +18,8 @@ internal static class ExportCommand
         var lowering = new Option<string>("--lowering") { Description = "two-stage (default) | dense", DefaultValueFactory = _ => "two-stage" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var outputs = new Option<string?>("--outputs") { Description = "outputs to expose, comma-separated (default: all)" };
-        var cmd = new Command("export", "Export a trained model to ONNX and check it against TorchSharp") { checkpoint, output, lowering, json, outputs };
+        var precision = new Option<string>("--precision") { Description = "float32 (default) | float64 (ONNX Runtime CPU; for molecular dynamics)", DefaultValueFactory = _ => "float32" };
+        var cmd = new Command("export", "Export a trained model to ONNX and check it against TorchSharp") { checkpoint, output, lowering, json, outputs, precision };
         cmd.SetAction(r =>
         {
             TorchSharp.torch.set_num_threads(1);
@@ -32,7 +33,13 @@ internal static class ExportCommand
             };
             string outPath = r.GetValue(output)!;
             string[]? selected = r.GetValue(outputs)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            ExportReport report = ExportPipeline.Run(model, outPath, new ExportOptions { Lowering = kind, Provenance = ExportPipeline.Provenance(ckpt), Outputs = selected });
+            ExportReport report = ExportPipeline.Run(model, outPath, new ExportOptions
+            {
+                Lowering = kind,
+                Provenance = ExportPipeline.Provenance(ckpt),
+                Outputs = selected,
+                Precision = EnumNames.Parse<Precision>(r.GetValue(precision), "--precision"),
+            });
             Parity.Result parity = report.Parity;
             var o = new JsonObject
             {
@@ -47,6 +54,7 @@ internal static class ExportCommand
                 ["opset"] = report.Options.Opset,
                 ["lowering"] = r.GetValue(lowering),
                 ["bytes"] = report.Bytes,
+                ["precision"] = r.GetValue(precision),
             };
             if (r.GetValue(json)) Console.WriteLine(o.ToJsonString(CliJson.Options));
             else Console.WriteLine($"wrote {outPath} ({report.Bytes:N0} bytes); ONNX Runtime vs TorchSharp on {parity.Nodes} nodes / {parity.Edges} edges: max abs diff {parity.MaxAbsDiff:E2} " +
