@@ -17,7 +17,7 @@ public static class ModelEvaluation
     public static EvaluationResult OfCheckpoint(Checkpoint checkpoint, string dataDir, string split)
     {
         using SegnnModel model = checkpoint.CreateModel();
-        IGraphDataset data = checkpoint.Config.TaskDefinition.LoadSplit(dataDir, split, checkpoint.Config);
+        IGraphDataset data = checkpoint.Config.TaskDefinition.LoadSplit(SegnnTask.RequireDataPath(dataDir), split, checkpoint.Config);
         return Trainer.Evaluate(model, data, BatchSize);
     }
 
@@ -31,7 +31,7 @@ public static class ModelEvaluation
     {
         ModelConfig config = ConfigOf(session);
         SegnnTask task = config.TaskDefinition;
-        IGraphDataset data = task.LoadSplit(dataDir, split, config);
+        IGraphDataset data = task.LoadSplit(SegnnTask.RequireDataPath(dataDir), split, config);
         if (data.Count == 0) throw new InvalidOperationException($"{data.Name}: no samples to evaluate");
         var errors = new OutputErrors();
         for (int start = 0; start < data.Count; start += BatchSize)

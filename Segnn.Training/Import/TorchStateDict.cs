@@ -7,7 +7,11 @@ using static TorchSharp.torch;
 namespace Segnn.Import;
 
 /// <summary>What an import did: the parameters it set and the reference buffers it checked or skipped.</summary>
-public sealed record ImportReport(IReadOnlyList<string> Loaded, IReadOnlyList<string> CheckedBuffers, IReadOnlyList<string> IgnoredBuffers);
+public sealed record ImportReport(IReadOnlyList<string> Loaded, IReadOnlyList<string> CheckedBuffers, IReadOnlyList<string> IgnoredBuffers)
+{
+    /// <summary>The e3nn Clebsch–Gordan buffers (<c>…_w3j_l1_l2_l3</c>) checked against our Wigner 3j.</summary>
+    public int Wigner3jChecked => CheckedBuffers.Count(b => b.Contains("._w3j_", StringComparison.Ordinal));
+}
 
 /// <summary>
 /// Imports a state dict of the authors' PyTorch SEGNN (RobDHess/Steerable-E3-GNN, e3nn 0.4.x/0.5.x) into our model.
@@ -67,7 +71,13 @@ public static class TorchStateDict
         foreach (var (name, value) in stateDict)
         {
             if (ours.ContainsKey(name)) continue;
-            if (name.EndsWith(".sqrt_k_correction", StringComparison.Ordinal))
+            if (name.Contains("._w3j_", StringComparison.Ordinal))
+            {
+                string problem = CheckWigner3j(model, name, value);
+                if (problem.Length > 0) problems.Add(problem);
+                else checkedBuffers.Add(name);
+            }
+            else if (name.EndsWith(".sqrt_k_correction", StringComparison.Ordinal))
             {
                 string problem = CheckFanIn(model, name[..^".sqrt_k_correction".Length], value);
                 if (problem.Length > 0) problems.Add(problem);
@@ -89,6 +99,36 @@ public static class TorchStateDict
             foreach (var (name, target) in ours)
                 target.copy_(stateDict[name].to_type(target.dtype));
         return new ImportReport(ours.Keys.ToList(), checkedBuffers, ignored);
+    }
+
+    /// <summary>
+    /// e3nn ≥ 0.5 keeps the Clebsch–Gordan constants of its compiled tensor products as buffers,
+    /// <c>{layer}.tp._compiled_main_left_right._w3j_{l1}_{l2}_{l3}</c> = o3.wigner_3j(l1, l2, l3). They must be our
+    /// Wigner 3j to float32 rounding (their own precision): a free, independent check of our algebra on every import.
+    /// A difference means another e3nn convention, and the weights would not mean what they meant.
+    /// </summary>
+    private static string CheckWigner3j(SegnnModel model, string name, Tensor stored)
+    {
+        const double Tolerance = 1e-6; // the reference built them in float32 (max error there 6.2e-9)
+        int at = name.IndexOf("._w3j_", StringComparison.Ordinal);
+        string[] ls = name[(at + "._w3j_".Length)..].Split('_');
+        if (ls.Length != 3 || !ls.All(l => int.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            return $"{name}: not an e3nn Wigner-3j buffer name (expected _w3j_<l1>_<l2>_<l3>)";
+        int l1 = int.Parse(ls[0], System.Globalization.CultureInfo.InvariantCulture), l2 = int.Parse(ls[1], System.Globalization.CultureInfo.InvariantCulture), l3 = int.Parse(ls[2], System.Globalization.CultureInfo.InvariantCulture);
+        int tp = name.IndexOf(".tp.", StringComparison.Ordinal);
+        string layerName = tp >= 0 ? name[..tp] : name[..at];
+        if (model.named_modules().FirstOrDefault(m => m.name == layerName).module is not TensorProductLayer layer)
+            return $"unknown {name}: no tensor product of this model is named {layerName}";
+        if (!layer.Descriptor.Paths.Any(p => p.L1 == l1 && p.L2 == l2 && p.LOut == l3))
+            return $"{name}: the reference's {layerName} uses the path {l1} ⊗ {l2} → {l3}, which this configuration's {layer.Descriptor} does not have; the configurations disagree";
+        long[] shape = [2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1];
+        if (!stored.shape.SequenceEqual(shape))
+            return $"{name} has shape [{string.Join(", ", stored.shape)}], but wigner_3j({l1}, {l2}, {l3}) is [{string.Join(", ", shape)}]";
+        double[] theirs = stored.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+        double[] ours = O3.Wigner3j.Get(l1, l2, l3);
+        double worst = theirs.Zip(ours).Max(p => Math.Abs(p.First - p.Second));
+        return worst <= Tolerance ? ""
+            : $"{name}: the reference's Wigner 3j ({l1}, {l2}, {l3}) differs from ours by {worst:E2} (more than float32 rounding): it was made with another e3nn convention, so its weights cannot be imported as they are";
     }
 
     /// <summary>The reference stores 1/√fan_in per output component of every tensor product (and divides by it); ours must agree.</summary>

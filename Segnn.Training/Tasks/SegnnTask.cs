@@ -58,6 +58,14 @@ public abstract class SegnnTask
     /// </summary>
     public abstract TaskData LoadData(TaskDataRequest request);
 
+    /// <summary>
+    /// <paramref name="path"/> when it names an existing file or folder; otherwise a one-line input error (a task's own
+    /// reader would report the first file it fails to open, which says less).
+    /// </summary>
+    /// <exception cref="SegnnInputException">Nothing is at <paramref name="path"/>.</exception>
+    public static string RequireDataPath(string path) =>
+        File.Exists(path) || Directory.Exists(path) ? path : throw new SegnnInputException($"{path}: no such data file or folder");
+
     /// <summary>One split of the task's data for a model of <paramref name="config"/> (evaluation).</summary>
     public abstract IGraphDataset LoadSplit(string dataDir, string split, ModelConfig config);
 
@@ -137,7 +145,11 @@ public sealed record TaskOutput(OutputSpec Spec, int Offset, OutputSource Source
 /// <param name="Config">The model configuration so far (defaults and overrides).</param>
 /// <param name="Targets">Target names (tasks with several), or null for the task's default.</param>
 /// <param name="Resume">True when the configuration comes from a checkpoint and must not change.</param>
-public sealed record TaskDataRequest(string DataDir, TrainingOptions Options, ModelConfig Config, IReadOnlyList<string>? Targets, bool Resume);
+public sealed record TaskDataRequest(string DataDir, TrainingOptions Options, ModelConfig Config, IReadOnlyList<string>? Targets, bool Resume)
+{
+    /// <summary>The <c>--data</c> folder or file; a path that does not exist is refused here, once for every task.</summary>
+    public string DataDir { get; init; } = SegnnTask.RequireDataPath(DataDir);
+}
 
 /// <summary>A task's data as the trainer takes it, the completed configuration and a description for provenance.</summary>
 public sealed record TaskData(IGraphDataset Train, IGraphDataset Valid, IGraphDataset? Test, ModelConfig Config, IReadOnlyDictionary<string, string> Description);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Segnn.IO;
 using Segnn.Nn;
+using Segnn.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -145,7 +146,7 @@ public sealed class Checkpoint
         });
     }
 
-    /// <summary>Reads and verifies a checkpoint; every problem is an <see cref="InvalidDataException"/> naming the file.</summary>
+    /// <summary>Reads and verifies a checkpoint; every problem is a <see cref="SegnnModelException"/> naming the file (as for an .onnx model).</summary>
     public static Checkpoint Load(string path)
     {
         byte[] bytes;
@@ -153,34 +154,34 @@ public sealed class Checkpoint
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException ex)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new FileNotFoundException($"{path}: no such checkpoint", path, ex);
+            throw new SegnnModelException($"{path}: no such checkpoint", ex);
         }
         if (bytes.Length < 24 + 32 || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
-            throw new InvalidDataException($"{path}: not a Segnn checkpoint (bad magic or too short)");
+            throw new SegnnModelException($"{path}: not a Segnn checkpoint (bad magic or too short)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
         if (version != FormatVersion)
-            throw new InvalidDataException($"{path}: checkpoint format version {version} is not supported (this build reads {FormatVersion})");
+            throw new SegnnModelException($"{path}: checkpoint format version {version} is not supported (this build reads {FormatVersion})");
         byte[] expected = SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32));
         if (!expected.AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
-            throw new InvalidDataException($"{path}: checksum mismatch — the checkpoint is damaged or truncated");
+            throw new SegnnModelException($"{path}: checksum mismatch — the checkpoint is damaged or truncated");
         long jsonLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16));
         Header header;
         try
         {
-            header = JsonSerializer.Deserialize<Header>(bytes.AsSpan(24, (int)jsonLength), Json) ?? throw new InvalidDataException($"{path}: empty header");
+            header = JsonSerializer.Deserialize<Header>(bytes.AsSpan(24, (int)jsonLength), Json) ?? throw new SegnnModelException($"{path}: empty header");
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{path}: malformed header ({ex.Message})", ex);
+            throw new SegnnModelException($"{path}: malformed header ({ex.Message})", ex);
         }
         long payloadStart = 24 + jsonLength;
         var tensors = new Dictionary<string, (TensorEntry, byte[])>(StringComparer.Ordinal);
         foreach (TensorEntry e in header.Tensors)
         {
             if (e.Offset < 0 || payloadStart + e.Offset + e.Bytes > bytes.Length - 32 - header.OptimizerBytes)
-                throw new InvalidDataException($"{path}: tensor {e.Name} lies outside the file");
+                throw new SegnnModelException($"{path}: tensor {e.Name} lies outside the file");
             tensors[e.Name] = (e, bytes.AsSpan((int)(payloadStart + e.Offset), (int)e.Bytes).ToArray());
         }
         byte[] optimizer = bytes.AsSpan(bytes.Length - 32 - (int)header.OptimizerBytes, (int)header.OptimizerBytes).ToArray();
@@ -191,7 +192,7 @@ public sealed class Checkpoint
         }
         catch (FormatException ex)
         {
-            throw new InvalidDataException($"{path}: its model configuration is invalid: {ex.Message}", ex);
+            throw new SegnnModelException($"{path}: its model configuration is invalid: {ex.Message}", ex);
         }
         return new Checkpoint(config, header.Options, header.State, tensors, optimizer, path);
     }
@@ -223,7 +224,7 @@ public sealed class Checkpoint
         static string List(string what, List<string> items) =>
             items.Count == 0 ? "" : $"{items.Count} {what}: {string.Join("; ", items.Take(4))}{(items.Count > 4 ? "; …" : "")}. ";
         if (shapes.Count + missing.Count + unexpected.Count > 0)
-            throw new InvalidDataException($"{Source}: the checkpoint does not match its configuration. " +
+            throw new SegnnModelException($"{Source}: the checkpoint does not match its configuration. " +
                 (List("mis-shaped", shapes) + List("missing", missing) + List("unexpected", unexpected)).TrimEnd());
         using var _ = no_grad();
         foreach (var (name, target) in expected)
@@ -235,7 +236,7 @@ public sealed class Checkpoint
                 ScalarType.Float32 => tensor(FromBytes<float>(data), entry.Shape),
                 ScalarType.Float64 => tensor(FromBytes<double>(data), entry.Shape),
                 ScalarType.Int64 => tensor(FromBytes<long>(data), entry.Shape),
-                _ => throw new InvalidDataException($"{Source}: tensor {name} has unsupported type {entry.DType}"),
+                _ => throw new SegnnModelException($"{Source}: tensor {name} has unsupported type {entry.DType}"),
             };
             target.copy_(source);
         }

@@ -201,7 +201,7 @@ public sealed class ExportContractTests
             byte[] bytes = File.ReadAllBytes(path);
             bytes[bytes.Length / 2] ^= 0xFF;
             File.WriteAllBytes(path, bytes);
-            var damaged = Assert.ThrowsExactly<InvalidDataException>(() => Checkpoint.Load(path));
+            var damaged = Assert.ThrowsExactly<SegnnModelException>(() => Checkpoint.Load(path));
             StringAssert.Contains(damaged.Message, "checksum");
         }
         finally

@@ -1,17 +1,3 @@
-using System.CommandLine;
 using Segnn.Cli;
-using Segnn.Cli.Commands;
 
-var root = new RootCommand("segnn — train, export and serve steerable E(3)-equivariant graph neural networks (SEGNN)");
-root.Subcommands.Add(QuickstartCommand.Create());
-root.Subcommands.Add(O3Command.Create());
-root.Subcommands.Add(NBodyCommand.Create());
-root.Subcommands.Add(TrainCommand.Create());
-root.Subcommands.Add(TrainCommand.Eval());
-root.Subcommands.Add(ExportCommand.Create());
-root.Subcommands.Add(ImportCommand.Create());
-root.Subcommands.Add(PredictCommand.Create());
-root.Subcommands.Add(MdCommand.Create());
-root.Subcommands.Add(Qm9Command.Create());
-root.Subcommands.Add(BenchCommand.Create());
-return await CliHost.RunAsync(root, args);
+return await CliHost.RunAsync(CliApp.Root(), args);

@@ -117,7 +117,7 @@ public sealed class TrainerTests
             Assert.IsEmpty(Directory.GetFiles(dir, "*.tmp"), "no temporary file may be left behind");
             // a torn file (as after a crash without atomic writes) is detected, not loaded
             File.WriteAllBytes(path, before[..(before.Length * 2 / 3)]);
-            var ex = Assert.ThrowsExactly<InvalidDataException>(() => Checkpoint.Load(path));
+            var ex = Assert.ThrowsExactly<SegnnModelException>(() => Checkpoint.Load(path));
             StringAssert.Contains(ex.Message, path);
         }
         finally

@@ -38,7 +38,8 @@ internal static class ImportCommand
                 ["out"] = Path.Combine(Path.GetFullPath(runDir), Trainer.BestCheckpoint),
                 ["parameters"] = segnn.ParameterCount,
                 ["tensors_loaded"] = report.Loaded.Count,
-                ["fan_in_checks"] = report.CheckedBuffers.Count,
+                ["fan_in_checks"] = report.CheckedBuffers.Count - report.Wigner3jChecked,
+                ["wigner3j_checks"] = report.Wigner3jChecked,
                 ["ignored_buffers"] = report.IgnoredBuffers.Count,
             }.ToJsonString(CliJson.Options));
         });

@@ -75,7 +75,7 @@ internal static class PredictCommand
             throw new ArgumentException($"{session.Source} is a '{session.Metadata.Task}' model for charged particle systems: --input must be an N-body dataset folder (from 'segnn nbody generate'), not the file {path}");
         if (session.Metadata.System != SystemKind.ParticleSystem && folder)
             throw new ArgumentException($"{session.Source} is a '{session.Metadata.Task}' model for {(session.Metadata.System == SystemKind.Molecule ? "molecules" : "periodic structures")}: --input must be an XYZ or extended-XYZ file (gzip allowed), not the folder {path}");
-        if (!folder && !File.Exists(path)) throw new FileNotFoundException($"{path}: no such input file", path);
+        if (!folder && !File.Exists(path)) throw new SegnnInputException($"{path}: no such input file");
     }
 
     private static long PredictAtoms<TSystem>(SegnnSession session, string path, string outPath, BatchOptions options, Func<XyzFrame, TSystem> read,

@@ -162,7 +162,7 @@ internal static class QuickstartCommand
         {
             return File.Exists(path) ? Checkpoint.Load(path) : null;
         }
-        catch (InvalidDataException)
+        catch (SegnnModelException)
         {
             return null;
         }
