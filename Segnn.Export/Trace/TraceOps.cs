@@ -161,7 +161,8 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     {
         string name = _b.Node("Gather", [x.Name, index.Name], ("axis", 0L));
         // a sorted index vector read at sorted positions stays sorted (the graph of each receiver)
-        return new SymbolicTensor(name, x.Type, [index.Dims[0], .. x.Dims.Skip(1)]) { SortedIndex = x.SortedIndex && index.SortedIndex };
+        SymbolicTensor rows = Wrap(name, x.Type, [index.Dims[0], .. x.Dims.Skip(1)]); // Wrap records the width (concat forwarding reads it)
+        return x.SortedIndex && index.SortedIndex ? Mark(rows) : rows;
     }
 
     /// <summary>
