@@ -26,6 +26,12 @@ public sealed record SessionSettings
 
     /// <summary>Threads of one operator on the CPU (0: ONNX Runtime's default).</summary>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// When set, ONNX Runtime writes its per-operator profile (a Chrome-trace JSON, <c>{prefix}_{date}.json</c>) when the
+    /// session is disposed: for performance work, not production.
+    /// </summary>
+    public string? ProfilePrefix { get; init; }
 }
 
 /// <summary>
@@ -44,6 +50,7 @@ public sealed partial class SegnnSession : IDisposable
     private readonly object _lifetime = new(); // Monitor.Wait needs a monitor, not a System.Threading.Lock
     private int _running;
     private bool _disposed;
+    private readonly bool _profiling;
 
     private SegnnSession(byte[] model, string source, SessionSettings settings)
     {
@@ -60,6 +67,12 @@ public sealed partial class SegnnSession : IDisposable
             options ??= new SessionOptions();
             options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
             if (settings.IntraOpThreads > 0) options.IntraOpNumThreads = settings.IntraOpThreads;
+            if (settings.ProfilePrefix is { } prefix)
+            {
+                options.ProfileOutputPathPrefix = prefix; // before EnableProfiling, which reads it
+                options.EnableProfiling = true;
+                _profiling = true;
+            }
             try
             {
                 _session = new InferenceSession(model, options);
@@ -314,6 +327,7 @@ public sealed partial class SegnnSession : IDisposable
             _disposed = true;
             while (_running > 0) Monitor.Wait(_lifetime);
         }
+        if (_profiling) _session.EndProfiling(); // writes the profile file
         _session.Dispose();
         _runOptions.Dispose();
     }

@@ -103,8 +103,18 @@ internal static class ConcatForwarding
     {
         if (SliceRange(b, slice) is not var (start, end)) return false;
         List<Part>? parts = ConcatParts(b, slice.Input[0], producer);
-        Part? part = parts?.FirstOrDefault(p => p.Start <= start && end <= p.Start + p.Width);
-        if (part is null) return false;
+        if (parts is null) return false;
+        Part? part = parts.FirstOrDefault(p => p.Start <= start && end <= p.Start + p.Width);
+        if (part is null)
+        {
+            // a Slice that spans several whole parts (a gate's scalars and gates, each a tensor-product block) is the
+            // Concat of those parts: one copy of its columns instead of the whole Concat's plus the Slice's
+            var run = parts.Where(p => start <= p.Start && p.Start + p.Width <= end).ToList();
+            if (run.Count < 2 || run[0].Start != start || run[^1].Start + run[^1].Width != end) return false;
+            rebuilt.Add(b.NewNode("Concat", run.Select(p => p.Name).ToArray(), [slice.Output[0]], ("axis", -1L)));
+            b.Widths[slice.Output[0]] = end - start;
+            return true;
+        }
         if (start == part.Start && end == part.Start + part.Width)
         {
             alias(slice.Output[0], part.Name);

@@ -18,4 +18,17 @@ internal static class SharedPaths
 
     public static string Qm9Geometries => Path.Combine(Root, "data", "qm9", "geometries");
     public static string Qm9Mp2 => Path.Combine(Root, "data", "qm9", "mp2-10k");
+    public static string Slabs => Path.Combine(Root, "data", "slabs-emt");
+
+    /// <summary>The repository's models/ folder (the shipped models), or null outside a checkout.</summary>
+    public static string? Models
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Segnn.sln")))
+                    return Path.Combine(dir.FullName, "models");
+            return null;
+        }
+    }
 }

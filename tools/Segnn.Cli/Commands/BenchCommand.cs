@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ScottPlot;
 using Segnn.Cli.Bench;
+using Segnn.Data.Slabs;
 using Segnn.Export.Lowering;
 using Segnn.IO;
 using Segnn.Nn;
@@ -52,6 +53,8 @@ internal static class BenchCommand
         ("neighbours", "Radius graph by cell list: 1k to 1M atoms, and 30,000 atoms at diamond density, cutoff 3 Å", Neighbours),
         ("scaling", "Inference and neighbour-list time from 10 to 100,000 atoms", Scaling),
         ("runtime", "End-to-end Segnn.Runtime throughput on QM9 geometries (graph building included), batch 128", Runtime),
+        ("periodic", "Periodic radius graphs (30,000 atoms, diamond density, 3 and 6 Å, against the open list) and IS2RE batch inference", Periodic),
+        ("forces", "Energy+forces(+stress) against energy-only inference of the shipped force field, same weights and batch", Forces),
     ];
 
     private static JsonObject RunAll(string dir)
@@ -209,6 +212,77 @@ internal static class BenchCommand
         var o = new JsonObject();
         foreach (var x in rows) o[$"{(x.What.StartsWith("radius", StringComparison.Ordinal) ? "neighbours" : "inference")}_atoms{x.Atoms}_ms"] = Math.Round(x.MedianMs, 2);
         summary["scaling"] = o;
+    }
+
+    private static void Periodic(string dir, JsonObject summary)
+    {
+        // the open cell list on the same atoms is the in-process baseline: its ratio survives a slow-machine day
+        var lists = new List<NeighbourListBenchmarkResult>
+        {
+            NeighbourListBenchmark.Run(30_000, NeighbourListBenchmark.DiamondDensity, 3.0, 21, NeighbourListMethod.CellList, warmup: 5),
+            NeighbourListBenchmark.RunPeriodic(30_000, NeighbourListBenchmark.DiamondDensity, 3.0, 21, warmup: 5),
+            NeighbourListBenchmark.RunPeriodic(30_000, NeighbourListBenchmark.DiamondDensity, 6.0, 11, warmup: 3),
+        };
+        CsvFile.Write(Path.Combine(dir, "periodic_neighbours.csv"), ["method", "atoms", "density", "cutoff", "edges", "median_ms", "min_ms", "max_ms", "first_build_ms", "threads"],
+            lists.Select(x => (IReadOnlyList<string>)[x.Method.ToString(), I(x.Atoms), F(x.Density), F(x.Cutoff), I(x.Edges), F(x.MedianMilliseconds), F(x.MinMilliseconds), F(x.MaxMilliseconds), F(x.FirstMilliseconds), "1"]));
+        var o = new JsonObject();
+        foreach (var x in lists)
+            o[$"{(x.Method == NeighbourListMethod.Periodic ? "periodic" : "open")}_atoms{x.Atoms}_cutoff{x.Cutoff:0}A_ms"] = $"{x.MedianMilliseconds:F1} (min {x.MinMilliseconds:F1}, max {x.MaxMilliseconds:F1}; {x.Edges} edges)";
+        o["periodic_vs_open_3A"] = Math.Round(lists[1].MedianMilliseconds / lists[0].MedianMilliseconds, 2);
+
+        if (AtomisticBench.Shipped("is2re-adsorption.ckpt") is not { } checkpoint)
+            o["is2re_inference"] = "skipped: models/is2re-adsorption.ckpt is not in this checkout";
+        else
+        {
+            using SegnnModel model = checkpoint.CreateModel();
+            ModelConfig config = model.Config;
+            BatchBuilder batch = AtomisticBench.Batch(SlabsEmt.File(SharedPaths.Slabs, "is2re", "test_id"), 32, config.Cutoff!.Value, config.TagFeatures);
+            byte[] file = AtomisticBench.Export(model);
+            var rows = new List<InferenceBench.Row>();
+            foreach (int t in new[] { 1, 2 })
+            {
+                rows.Add(InferenceBench.Torch("is2re", model, batch, t, 10));
+                rows.Add(InferenceBench.Onnx("is2re", file, "two-stage", batch, t, 20));
+            }
+            set_num_threads(1);
+            CsvFile.Write(Path.Combine(dir, "is2re_inference.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "repeats"],
+                rows.Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
+            foreach (var x in rows) o[$"is2re_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
+            o["is2re_batch"] = $"{batch.SystemCount} test_id slabs, {batch.NodeCount} atoms, {batch.EdgeCount} edges (cutoff {config.Cutoff} Å, images included)";
+        }
+        summary["periodic"] = o;
+    }
+
+    private static void Forces(string dir, JsonObject summary)
+    {
+        var o = new JsonObject();
+        summary["forces"] = o;
+        if (AtomisticBench.Shipped("s2ef-forcefield.ckpt") is not { } checkpoint)
+        {
+            o["skipped"] = "models/s2ef-forcefield.ckpt is not in this checkout";
+            return;
+        }
+        using SegnnModel energy = AtomisticBench.WithDerivatives(checkpoint, EnergyDerivatives.None);
+        using SegnnModel forces = AtomisticBench.WithDerivatives(checkpoint, checkpoint.Config.Derivatives);
+        ModelConfig config = forces.Config;
+        BatchBuilder batch = AtomisticBench.Batch(SlabsEmt.File(SharedPaths.Slabs, "s2ef", "test_id"), 32, config.Cutoff!.Value, config.TagFeatures);
+        byte[] energyFile = AtomisticBench.Export(energy), forcesFile = AtomisticBench.Export(forces);
+        var rows = new List<InferenceBench.Row>();
+        foreach (int t in new[] { 1, 2 })
+        {
+            rows.Add(InferenceBench.Onnx("s2ef-energy", energyFile, "two-stage", batch, t, 20));
+            rows.Add(InferenceBench.Onnx($"s2ef-energy-{EnumNames.Name(config.Derivatives)}", forcesFile, "two-stage", batch, t, 20));
+            rows.Add(AtomisticBench.Torch("s2ef-energy", energy, batch, t, 10));
+            rows.Add(AtomisticBench.Torch($"s2ef-energy-{EnumNames.Name(config.Derivatives)}", forces, batch, t, 10));
+        }
+        set_num_threads(1);
+        CsvFile.Write(Path.Combine(dir, "forces.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "repeats"],
+            rows.Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
+        foreach (var x in rows) o[$"{x.Config}_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
+        for (int i = 0; i < rows.Count; i += 2)
+            o[$"ratio_{rows[i].Engine.Split('-')[0]}_threads{rows[i].Threads}"] = Math.Round(rows[i + 1].MedianMs / rows[i].MedianMs, 2);
+        o["batch"] = $"{batch.SystemCount} test_id S2EF frames, {batch.NodeCount} atoms, {batch.EdgeCount} edges";
+        o["file_bytes_energy_vs_forces"] = $"{energyFile.Length} / {forcesFile.Length}";
     }
 
     private static void Runtime(string dir, JsonObject summary)
