@@ -100,8 +100,22 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
             if (!_tensorProducts.TryGetValue(descriptor, out tp!))
                 _tensorProducts[descriptor] = tp = new TorchTensorProduct(descriptor, DType, Device);
         }
+        CountMultiplyAdds(x.shape[0] * TwoStagePlan.For(descriptor).MultiplyAddsPerRow);
         return tp.Forward(x, y, weight, bias);
     }
+
+    private long _multiplyAdds;
+
+    /// <summary>
+    /// Multiply-adds of the matrix products run so far (tensor products by their plan, constant and batched matrix
+    /// products by their shapes); elementwise work is not counted. Benchmarks divide time by it against the machine's
+    /// GEMM peak. Thread-safe; <see cref="ResetMultiplyAdds"/> starts a new count.
+    /// </summary>
+    public long MultiplyAdds => Interlocked.Read(ref _multiplyAdds);
+
+    public void ResetMultiplyAdds() => Interlocked.Exchange(ref _multiplyAdds, 0);
+
+    private void CountMultiplyAdds(long count) => Interlocked.Add(ref _multiplyAdds, count);
 
     public IReadOnlyList<long?> Dims(Tensor x) => x.shape.Select(d => (long?)d).ToArray();
 
@@ -115,11 +129,16 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
     {
         if (matrix.Count != rows * cols) throw new ArgumentException($"a {rows}×{cols} matrix needs {rows * cols} values, not {matrix.Count}");
         using Tensor m = tensor(matrix.ToArray(), [rows, cols], DType, Device);
+        CountMultiplyAdds(x.numel() / Math.Max(1, x.shape[^1]) * rows * cols);
         return x.matmul(m);
     }
 
-    public Tensor BatchedMatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false) =>
-        (transposeA ? a.transpose(1, 2) : a).bmm(transposeB ? b.transpose(1, 2) : b);
+    public Tensor BatchedMatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false)
+    {
+        // [z, m, k]·[z, k, n]: z·m·k·n multiply-adds
+        CountMultiplyAdds(a.shape[0] * a.shape[1] * a.shape[2] * (transposeB ? b.shape[1] : b.shape[2]));
+        return (transposeA ? a.transpose(1, 2) : a).bmm(transposeB ? b.transpose(1, 2) : b);
+    }
 
     public void UpdateRunningStatistic(TensorHandle buffer, Tensor value, double momentum)
     {

@@ -44,6 +44,15 @@ public sealed class TorchPredictor : IDisposable
         }
     }
 
+    /// <summary>Multiply-adds of one prediction of a prepared batch (the matrix products of the forward; see <see cref="TorchOps.MultiplyAdds"/>).</summary>
+    public long MultiplyAdds(RawGraph<Tensor> graph)
+    {
+        using var scope = NewDisposeScope();
+        _ops.ResetMultiplyAdds();
+        Run(graph);
+        return _ops.MultiplyAdds;
+    }
+
     /// <summary>The prediction columns of a batch, row-major, in double precision.</summary>
     public double[] PredictColumns(BatchBuilder batch)
     {

@@ -240,6 +240,26 @@ public sealed class TwoStagePlan
         public ImmutableArray<ImmutableArray<double>> AttributeCoefficients { get; }
     }
 
+    private long _multiplyAddsPerRow = -1;
+
+    /// <summary>
+    /// Multiply-adds per row as the plan runs: per non-linear group y·C (dim y × K·(2l+1)) and the batched product
+    /// (K × (2l+1) × U); per output block one GEMM ((2l+1) × Σu × mul). Linear groups copy x and cost none. The ONNX
+    /// lowering performs the same products (per channel instead of stacked), so this is both backends' arithmetic.
+    /// </summary>
+    public long MultiplyAddsPerRow
+    {
+        get
+        {
+            if (_multiplyAddsPerRow >= 0) return _multiplyAddsPerRow;
+            long count = 0;
+            foreach (Group g in Groups)
+                if (!IsLinear(g)) count += (long)Descriptor.Input2.Dim * g.K * g.Ir.Dim + (long)g.K * g.Ir.Dim * g.Mul;
+            foreach (OutputBlock o in Outputs) count += (long)o.Dim * o.Rows * o.Mul;
+            return _multiplyAddsPerRow = count;
+        }
+    }
+
     /// <summary>
     /// True when every coefficient block is an identity (the second operand is the constant 1x0e): stage 1 is then x
     /// itself, once per channel.

@@ -21,6 +21,8 @@ public sealed class ShippedReexportTests
     [DataRow("nbody-charged")]
     [DataRow("qm9-mp2-energy")]
     [DataRow("qm9-mp2-homo-dipole")]
+    [DataRow("is2re-adsorption")]
+    [DataRow("s2ef-forcefield")]
     public void ReexportedCheckpointMatchesTheShippedFile(string name)
     {
         string checkpointPath = SharedData.RequireInRepository($"models/{name}.ckpt"), onnxPath = SharedData.RequireInRepository($"models/{name}.onnx");

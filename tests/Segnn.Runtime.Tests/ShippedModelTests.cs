@@ -1,3 +1,4 @@
+using Segnn.Runtime.Graphs;
 using Segnn.Runtime.Inputs;
 using Segnn.Tests;
 
@@ -76,5 +77,82 @@ public sealed class ShippedModelTests
         Assert.IsTrue(p.All(double.IsFinite));
         // the particles move roughly with their velocities over one time unit
         Assert.AreEqual(0.5, p[0], 0.5);
+    }
+
+    /// <summary>The first frames of a shared slabs-emt file as periodic structures.</summary>
+    private static List<PeriodicStructure> Slabs(string file, int count) =>
+        XyzReader.ReadFile(SharedData.Require(Path.Combine("data", "slabs-emt", file))).Take(count).Select(PeriodicStructure.FromFrame).ToList();
+
+    private static OutputSpec NodeVectorOutput(SegnnSession model) =>
+        model.Metadata.Outputs.Single(o => o.Level == OutputLevel.Node && o.Width == 3);
+
+    private static OutputSpec EnergyOutput(SegnnSession model) =>
+        model.Metadata.Outputs.Single(o => o.Level == OutputLevel.Graph && o.Width == 1);
+
+    [TestMethod]
+    public void ForceFieldForcesAreCentralDifferencesOfItsOwnEnergy()
+    {
+        using SegnnSession model = SegnnSession.Load(Model("s2ef-forcefield.onnx"));
+        string energy = EnergyOutput(model).Name, forces = NodeVectorOutput(model).Name;
+        const double h = 5e-3; // Å: float32 energies of ~10 eV round at ~1e-6 eV, well under h²-curvature terms here
+        foreach (PeriodicStructure slab in Slabs("s2ef_test_id.extxyz.gz", 4).Where((_, i) => i % 3 == 0))
+        {
+            double[] f = model.Predict(slab).Outputs[forces];
+            // the components with the largest forces on free atoms, where a relative comparison means something
+            int[] picked = Enumerable.Range(0, f.Length).Where(i => slab.Fixed is null || !slab.Fixed[i / 3])
+                .OrderByDescending(i => Math.Abs(f[i])).Take(6).ToArray();
+            var displaced = new List<PeriodicStructure>();
+            foreach (int i in picked)
+                foreach (double sign in new[] { 1.0, -1.0 })
+                {
+                    double[] x = (double[])slab.Positions.Clone();
+                    x[i] += sign * h;
+                    displaced.Add(slab with { Positions = x });
+                }
+            IReadOnlyList<SystemPrediction> e = model.Predict(displaced);
+            double err2 = 0, norm2 = 0;
+            for (int k = 0; k < picked.Length; k++)
+            {
+                double fd = -(e[2 * k].Outputs[energy][0] - e[2 * k + 1].Outputs[energy][0]) / (2 * h);
+                double analytic = f[picked[k]];
+                err2 += (fd - analytic) * (fd - analytic);
+                norm2 += analytic * analytic;
+            }
+            double relative = Math.Sqrt(err2 / norm2);
+            Console.WriteLine($"{slab.Name} ({slab.AtomCount} atoms): {picked.Length} force components (rms {Math.Sqrt(norm2 / picked.Length):F3} eV/Å) vs central differences of the energy (h = {h} Å): relative error {relative:E2}");
+            Assert.IsLessThan(0.03, relative, $"{slab.Name}: float32 forces differ from central differences by {relative:P1}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow("s2ef-forcefield.onnx", "s2ef_test_id.extxyz.gz")]
+    [DataRow("is2re-adsorption.onnx", "is2re_test_id.extxyz.gz")]
+    public void PeriodicModelIsInvariantUnderRotationInversionAndWrapping(string file, string data)
+    {
+        using SegnnSession model = SegnnSession.Load(Model(file));
+        string energy = EnergyOutput(model).Name;
+        OutputSpec? forceSpec = model.Metadata.Outputs.FirstOrDefault(o => o.Level == OutputLevel.Node && o.Width == 3);
+        PeriodicStructure slab = Slabs(data, 1)[0];
+        SystemPrediction reference = model.Predict(slab);
+        double e0 = reference.Outputs[energy][0];
+        var rng = new Random(11);
+        foreach (bool inversion in new[] { false, true })
+        {
+            double[] m = RandomOrthogonal(rng, inversion);
+            // the cell's rows are lattice vectors: they rotate as positions do
+            var cell = new PeriodicCell(Apply(m, slab.Cell.Matrix.ToArray()), slab.Cell.Pbc);
+            SystemPrediction turned = model.Predict(slab with { Positions = Apply(m, slab.Positions), Cell = cell });
+            Assert.AreEqual(e0, turned.Outputs[energy][0], 1e-5 * Math.Max(1, Math.Abs(e0)), $"inversion={inversion}: energy changed");
+            if (forceSpec is not null)
+            {
+                double[] expected = Apply(m, reference.Outputs[forceSpec.Name]);
+                double err = expected.Zip(turned.Outputs[forceSpec.Name]).Max(p => Math.Abs(p.First - p.Second));
+                Assert.IsLessThan(1e-5 * Math.Max(1, expected.Max(Math.Abs)), err, $"inversion={inversion}: forces do not rotate with the slab ({err:E2})");
+            }
+        }
+        // an atom moved by a lattice vector along a periodic axis is the same structure
+        double[] shifted = (double[])slab.Positions.Clone();
+        for (int k = 0; k < 3; k++) shifted[k] += slab.Cell[0, k];
+        Assert.AreEqual(e0, model.Predict(slab with { Positions = shifted }).Outputs[energy][0], 1e-5 * Math.Max(1, Math.Abs(e0)), "wrapping changed the energy");
     }
 }

@@ -82,6 +82,32 @@ public sealed class TensorProductTests
     }
 
     [TestMethod]
+    public void MultiplyAddCountsFollowThePlan()
+    {
+        // 1o ⊗ 1o → 0e: y·C is 3 × (1·3), the batched product 1 × 3 × 1, the output GEMM 1 × 1 × 1
+        Assert.AreEqual(13, TwoStagePlan.For(new TensorProductDescriptor(Irreps.Parse("1x1o"), Irreps.Parse("1x1o"), Irreps.Parse("1x0e"))).MultiplyAddsPerRow);
+        // a linear layer is its GEMM: 4 × 3
+        Assert.AreEqual(12, TwoStagePlan.For(new TensorProductDescriptor(Irreps.Parse("4x0e"), null, Irreps.Parse("3x0e"))).MultiplyAddsPerRow);
+        // the paper's N-body message (segnn.md §3.3): the 0e group (u = 66, K = 1 + 3) costs 4·4·1 + 4·1·66, the 1o group
+        // (u = 64, K = 3 + 1) 4·4·3 + 4·3·64; the GEMMs 1·130·64 (64x0e) and 3·130·32 (32x1o)
+        var m1 = new TensorProductDescriptor(Irreps.Parse("32x0e+32x1o+32x0e+32x1o+2x0e"), Irreps.Parse("0e+1o"), Irreps.Parse("64x0e+32x1o"));
+        Assert.AreEqual(16 + 264 + 48 + 768 + 8320 + 12480, TwoStagePlan.For(m1).MultiplyAddsPerRow);
+
+        // TorchOps counts what it runs: tensor products per row, constant and batched matrix products by shape
+        using var ops = new TorchOps(ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        var d = new TensorProductDescriptor(Irreps.Parse("1x1o"), Irreps.Parse("1x1o"), Irreps.Parse("1x0e"));
+        ops.TensorProduct(d, randn(5, 3, dtype: ScalarType.Float64), randn(5, 3, dtype: ScalarType.Float64), randn(d.WeightCount, dtype: ScalarType.Float64), null);
+        Assert.AreEqual(5 * 13, ops.MultiplyAdds);
+        ops.ResetMultiplyAdds();
+        ops.MatMulConstant(randn(5, 3, dtype: ScalarType.Float64), new double[6], 3, 2);
+        Assert.AreEqual(5 * 3 * 2, ops.MultiplyAdds);
+        ops.ResetMultiplyAdds();
+        ops.BatchedMatMul(randn(4, 2, 3, dtype: ScalarType.Float64), randn(4, 5, 3, dtype: ScalarType.Float64), transposeB: true);
+        Assert.AreEqual(4 * 2 * 3 * 5, ops.MultiplyAdds);
+    }
+
+    [TestMethod]
     public void LayerInitialisationIsUniformWithinOneOverSqrtFanIn()
     {
         manual_seed(3);

@@ -11,7 +11,19 @@ namespace Segnn.Cli.Bench;
 /// <summary>Inference forward time of one batch: TorchSharp eager and ONNX Runtime (both lowerings), CPU or CUDA.</summary>
 internal static class InferenceBench
 {
-    public sealed record Row(string Config, string Engine, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, int Repeats);
+    /// <summary>One timed configuration: medians, extremes, and per call the page faults and managed bytes allocated.</summary>
+    public sealed record Row(string Config, string Engine, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, int Repeats,
+        double MaxMs = double.NaN, double FaultsPerCall = double.NaN, double ManagedBytesPerCall = double.NaN);
+
+    /// <summary>Times <paramref name="action"/> and reads the process's page faults and managed allocation over the timed calls.</summary>
+    private static (List<double> Times, double Faults, double Bytes) Measure(Action action, int warmup, int repeats)
+    {
+        for (int i = 0; i < warmup; i++) action();
+        ResourceUse before = ResourceUse.Now();
+        List<double> times = Timing.Time(action, 0, repeats);
+        var (faults, bytes) = ResourceUse.PerCall(before, ResourceUse.Now(), repeats);
+        return (times, faults, bytes);
+    }
 
     public static Row Torch(string name, SegnnModel model, BatchBuilder batch, int threads, int repeats)
     {
@@ -19,12 +31,12 @@ internal static class InferenceBench
         using var predictor = new TorchPredictor(model);
         using var scope = NewDisposeScope();
         var graph = predictor.Prepare(batch);
-        List<double> times = Timing.Time(() =>
+        var (times, faults, bytes) = Measure(() =>
         {
             using var step = NewDisposeScope();
             predictor.Run(graph);
         }, 2, repeats);
-        return new Row(name, "torchsharp-eager", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(times), times.Min(), repeats);
+        return new Row(name, "torchsharp-eager", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(times), times.Min(), repeats, times.Max(), faults, bytes);
     }
 
     public static Row Onnx(string name, byte[] model, string lowering, BatchBuilder batch, int threads, int repeats, ExecutionDevice device = ExecutionDevice.Cpu)
@@ -32,9 +44,17 @@ internal static class InferenceBench
         using SegnnSession session = SegnnSession.Load(model, new SessionSettings { IntraOpThreads = threads, Device = device });
         if (device == ExecutionDevice.Cuda && session.ExecutionProvider != "CUDA") throw new NotSupportedException(session.ProviderNote);
         GraphInputs inputs = batch.Build();
-        List<double> times = Timing.Time(() => session.Run(inputs), 3, repeats);
+        var (times, faults, bytes) = Measure(() => session.Run(inputs), 3, repeats);
         return new Row(name, $"onnxruntime-{(device == ExecutionDevice.Cuda ? "cuda" : "cpu")}-{lowering}", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount,
-            Timing.Median(times), times.Min(), repeats);
+            Timing.Median(times), times.Min(), repeats, times.Max(), faults, bytes);
+    }
+
+    /// <summary>Multiply-adds of one forward of the batch (the tensor-product plans and the other matrix products).</summary>
+    public static long MultiplyAdds(SegnnModel model, BatchBuilder batch)
+    {
+        using var predictor = new TorchPredictor(model);
+        using var scope = NewDisposeScope();
+        return predictor.MultiplyAdds(predictor.Prepare(batch));
     }
 
     /// <summary>The model exported through the pipeline; a file the acceptance rule refuses is not benchmarked.</summary>

@@ -15,7 +15,14 @@ internal static class TrainStepBench
 {
     /// <summary>Medians of the whole step and of its phases (forward with the loss, backward, optimizer step with zero_grad).</summary>
     public sealed record Result(string Config, int Threads, int Nodes, int Edges, int Graphs, double MedianMs, double MinMs, double PeakMiB, int Steps,
-        double ForwardMs, double BackwardMs, double OptimizerMs);
+        double ForwardMs, double BackwardMs, double OptimizerMs, long ForwardMultiplyAdds = 0, double FaultsPerStep = double.NaN, double MaxMs = double.NaN)
+    {
+        /// <summary>
+        /// Multiply-adds of a step, estimated as 3× the forward's (each matrix product's backward is two products of its
+        /// size, for the input and for the weights); the optimizer's elementwise work is not counted.
+        /// </summary>
+        public long StepMultiplyAdds => 3 * ForwardMultiplyAdds;
+    }
 
     /// <param name="name">the row's name.</param>
     /// <param name="config">the model.</param>
@@ -39,12 +46,18 @@ internal static class TrainStepBench
         var options = new TrainingOptions { Loss = config.GraphOutput ? LossKind.L1 : LossKind.Mse };
         var batchTargets = new GraphTargets(targets);
         var phases = new List<double[]>();
+        ResourceUse before = default;
+        long forwardMultiplyAdds = 0;
+        int calls = 0;
         List<double> times = Timing.Time(() =>
         {
             using var step = NewDisposeScope();
+            if (calls++ == warmup) before = ResourceUse.Now();
+            ops.ResetMultiplyAdds();
             long t0 = Stopwatch.GetTimestamp();
             Tensor value = Trainer.BatchLoss(model, ops, options, graph, batchTargets, columnScale);
             long t1 = Stopwatch.GetTimestamp();
+            forwardMultiplyAdds = ops.MultiplyAdds;
             value.backward();
             long t2 = Stopwatch.GetTimestamp();
             optimizer.step();
@@ -52,9 +65,10 @@ internal static class TrainStepBench
             long t3 = Stopwatch.GetTimestamp();
             phases.Add([Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds, Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds]);
         }, warmup, steps);
+        double faults = ResourceUse.PerCall(before, ResourceUse.Now(), steps).Faults;
         double Phase(int i) => Timing.Median(phases.Skip(warmup).Select(p => p[i]));
         return new Result(name, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(times), times.Min(), Machine.PeakMemoryMiB(), steps,
-            Phase(0), Phase(1), Phase(2));
+            Phase(0), Phase(1), Phase(2), forwardMultiplyAdds, faults, times.Max());
     }
 
     /// <summary>

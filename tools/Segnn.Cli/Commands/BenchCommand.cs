@@ -110,10 +110,20 @@ internal static class BenchCommand
         foreach (int t in new[] { 1, 2 })
             foreach (Workload w in new[] { NBody.Value, Qm9.Value })
                 rows.Add((w, TrainStepBench.Run(w.Name, w.Model.Config, w.Batch, w.TrainTargets, t, w == NBody.Value ? 3 : 1, w.TrainRepeats)));
+        var peak = new Dictionary<int, double> { [1] = MachineLimit.SgemmPeakGflops(1), [2] = MachineLimit.SgemmPeakGflops(2) };
+        double Limit(TrainStepBench.Result x) => MachineLimit.LimitMs(x.StepMultiplyAdds, peak[Math.Min(2, x.Threads)]);
         set_num_threads(1);
-        CsvFile.Write(Path.Combine(dir, "train_step.csv"), ["config", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "peak_rss_mib", "steps", "forward_ms", "backward_ms", "optimizer_ms"],
-            rows.Select(x => x.Result).Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.PeakMiB), I(x.Steps), F(x.ForwardMs), F(x.BackwardMs), F(x.OptimizerMs)]));
+        CsvFile.Write(Path.Combine(dir, "train_step.csv"), ["config", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "max_ms", "peak_rss_mib", "steps", "forward_ms", "backward_ms", "optimizer_ms",
+                "step_multiply_adds_estimate", "sgemm_peak_gflops", "limit_ms", "times_limit", "page_faults_per_step"],
+            rows.Select(x => x.Result).Select(x => (IReadOnlyList<string>)[x.Config, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.MaxMs), F(x.PeakMiB), I(x.Steps), F(x.ForwardMs), F(x.BackwardMs), F(x.OptimizerMs),
+                I(x.StepMultiplyAdds), F(peak[Math.Min(2, x.Threads)]), F(Limit(x)), F(x.MedianMs / Limit(x)), F(x.FaultsPerStep)]));
         var o = new JsonObject();
+        foreach (var (t, g) in peak) o[$"sgemm_peak_gflops_threads{t}"] = Math.Round(g, 1);
+        foreach (var (_, x) in rows)
+        {
+            o[$"{x.Config}_threads{x.Threads}_times_limit"] = Math.Round(x.MedianMs / Limit(x), 2);
+            o[$"{x.Config}_threads{x.Threads}_page_faults_per_step"] = Math.Round(x.FaultsPerStep, 1);
+        }
         foreach (var (_, x) in rows) o[$"{x.Config}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 1);
         foreach (var (_, x) in rows.Where(x => x.Result.Threads == 1))
             o[$"{x.Config}_threads1_forward_backward_optimizer_ms"] = $"{x.ForwardMs:F1} / {x.BackwardMs:F1} / {x.OptimizerMs:F1}";
@@ -151,11 +161,25 @@ internal static class BenchCommand
                 }
             }
         }
+        // the limit column: the same process's sgemm peak per thread count, and each workload's multiply-adds
+        var peak = new Dictionary<int, double> { [1] = MachineLimit.SgemmPeakGflops(1), [2] = MachineLimit.SgemmPeakGflops(2) };
+        var macs = new[] { NBody.Value, Qm9.Value }.ToDictionary(w => w, w => InferenceBench.MultiplyAdds(w.Model, w.Batch));
+        double Limit(Workload w, InferenceBench.Row x) => MachineLimit.LimitMs(macs[w], peak[Math.Min(2, x.Threads)]);
         set_num_threads(1);
-        CsvFile.Write(Path.Combine(dir, "inference.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "repeats"],
-            rows.Select(x => x.Row).Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
+        CsvFile.Write(Path.Combine(dir, "inference.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "max_ms", "repeats",
+                "multiply_adds", "sgemm_peak_gflops", "limit_ms", "times_limit", "page_faults_per_call", "managed_bytes_per_call"],
+            rows.Select(r => (IReadOnlyList<string>)[r.Row.Config, r.Row.Engine, I(r.Row.Threads), I(r.Row.Nodes), I(r.Row.Edges), I(r.Row.Graphs), F(r.Row.MedianMs), F(r.Row.MinMs), F(r.Row.MaxMs), I(r.Row.Repeats),
+                I(macs[r.Workload]), F(peak[Math.Min(2, r.Row.Threads)]), F(Limit(r.Workload, r.Row)), F(r.Row.MedianMs / Limit(r.Workload, r.Row)),
+                F(r.Row.FaultsPerCall), F(r.Row.ManagedBytesPerCall)]));
         var o = new JsonObject();
+        foreach (var (t, g) in peak) o[$"sgemm_peak_gflops_threads{t}"] = Math.Round(g, 1);
+        foreach (var (w, m) in macs) o[$"{w.Name}_forward_gmac"] = Math.Round(m / 1e9, 3);
         foreach (var (_, x) in rows) o[$"{x.Config}_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
+        foreach (var (w, x) in rows.Where(r => !r.Row.Engine.Contains("cuda", StringComparison.Ordinal)))
+        {
+            o[$"{x.Config}_{x.Engine}_threads{x.Threads}_times_limit"] = Math.Round(x.MedianMs / Limit(w, x), 2);
+            o[$"{x.Config}_{x.Engine}_threads{x.Threads}_page_faults_per_call"] = Math.Round(x.FaultsPerCall, 1);
+        }
         foreach (Workload w in new[] { NBody.Value, Qm9.Value })
         {
             var baseline = rows.First(x => x.Workload == w && x.Row.Engine == "torchsharp-eager" && x.Row.Threads == 2).Row;

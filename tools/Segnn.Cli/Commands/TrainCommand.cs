@@ -93,7 +93,7 @@ internal static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "run folder (its best.ckpt) or a .ckpt file (TorchSharp)" };
         var modelFile = new Option<string?>("--model") { Description = "an exported .onnx file (ONNX Runtime through Segnn.Runtime)" };
         var data = new Option<string>("--data") { Description = "the task's data folder", Required = true };
-        var split = new Option<string>("--split") { Description = "train | valid | test", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split") { Description = "train | valid | test (slabs-emt: test_id, test_ood_ads, test_ood_cat; s2ef also bulk_test)", DefaultValueFactory = _ => "test" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var threads = new Option<int>("--threads") { Description = "TorchSharp or ONNX Runtime threads", DefaultValueFactory = _ => 1 };
         var cmd = new Command("eval", "Evaluate a trained model on a split (nbody: MSE; molecules: MAE per target, with the baselines)") { checkpoint, modelFile, data, split, json, threads };
