@@ -100,7 +100,7 @@ public sealed class TorchOps : IOps<Tensor>, IDisposable
             if (!_tensorProducts.TryGetValue(descriptor, out tp!))
                 _tensorProducts[descriptor] = tp = new TorchTensorProduct(descriptor, DType, Device);
         }
-        CountMultiplyAdds(x.shape[0] * TwoStagePlan.For(descriptor).MultiplyAddsPerRow);
+        CountMultiplyAdds(x.shape[0] * tp.MultiplyAddsPerRow);
         return tp.Forward(x, y, weight, bias);
     }
 

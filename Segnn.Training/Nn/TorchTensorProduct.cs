@@ -36,6 +36,9 @@ internal sealed class TorchTensorProduct : IDisposable
             .ToArray();
     }
 
+    /// <summary>The plan's multiply-adds per row (for the ops' arithmetic count).</summary>
+    public long MultiplyAddsPerRow => _plan.MultiplyAddsPerRow;
+
     public Tensor Forward(Tensor x, Tensor? y, Tensor weight, Tensor? bias)
     {
         TensorProductDescriptor d = _plan.Descriptor;
