@@ -96,48 +96,11 @@ public sealed class TraceOps : IOps<SymbolicTensor>
         return Wrap(name, parts[0].Type, [.. parts[0].Dims.Take(parts[0].Rank - 1), parts.Sum(p => p.Width)]);
     }
 
-    /// <summary>
-    /// Columns as runs of consecutive indices: ONE Split of x at every run boundary (covering the axis), then a Concat of
-    /// the pieces in order, repeats included. ONNX Runtime's Gather along the last axis copies element by element
-    /// (5.4 ms for the QM9 norm's [1830, 108] → [1830, 324] broadcast, against 0.3 ms for Split + Concat); a Gather is
-    /// kept only for scattered columns (more pieces than <see cref="MaxColumnPieces"/>).
-    /// </summary>
     public SymbolicTensor GatherColumns(SymbolicTensor x, int[] columns)
     {
-        int width = (int)x.Width;
-        var runs = new List<(int Start, int End)>();
-        foreach (int c in columns)
-        {
-            if (runs.Count > 0 && runs[^1].End == c) runs[^1] = (runs[^1].Start, c + 1);
-            else runs.Add((c, c + 1));
-        }
-        var cuts = new SortedSet<int> { 0, width };
-        foreach (var (start, end) in runs)
-        {
-            cuts.Add(start);
-            cuts.Add(end);
-        }
-        int[] bounds = cuts.ToArray();
-        int pieces = runs.Sum(r => bounds.Count(c => c > r.Start && c <= r.End));
-        string name;
-        if (pieces > MaxColumnPieces)
-            name = _b.Node("Gather", [x.Name, _b.Constant(columns.Select(c => (long)c).ToArray(), [columns.Length], "columns")], ("axis", -1L));
-        else
-        {
-            string[] parts = bounds.Length == 2 ? [x.Name]
-                : _b.AddNodeWithOutputs("Split", [x.Name, _b.Ints(bounds.Skip(1).Select((c, i) => (long)(c - bounds[i])).ToArray())],
-                    Enumerable.Range(0, bounds.Length - 1).Select(i => _b.Fresh("columns")).ToArray(), ("axis", -1L)).ToArray();
-            for (int i = 0; i < parts.Length; i++) _b.Widths[parts[i]] = bounds[i + 1] - bounds[i];
-            var order = new List<string>();
-            foreach (var (start, end) in runs)
-                for (int i = Array.IndexOf(bounds, start); bounds[i] < end; i++) order.Add(parts[i]);
-            name = order.Count == 1 ? order[0] : _b.Node("Concat", [.. order], ("axis", -1L));
-        }
+        string name = _b.Node("Gather", [x.Name, _b.Constant(columns.Select(c => (long)c).ToArray(), [columns.Length], "columns")], ("axis", -1L));
         return Wrap(name, x.Type, [.. x.Dims.Take(x.Rank - 1), columns.Length]);
     }
-
-    /// <summary>Above this many Split pieces a column selection stays one Gather.</summary>
-    private const int MaxColumnPieces = 64;
 
     public SymbolicTensor ReshapeRows(SymbolicTensor x, params long[] trailing)
     {
