@@ -150,7 +150,7 @@ public static class Exporter
             : throw new InvalidOperationException($"task {config.Task} declares no '{ModelInputs.Name(input)}' input, which every model takes");
         SymbolicTensor? Optional(ModelInput input) => declared.GetValueOrDefault(input);
 
-        // the input contract: receivers sorted, graph indices non-decreasing (ScatterND relies on it)
+        // the input contract: receivers sorted, graph indices non-decreasing (the segment sums' lanes rely on it)
         SymbolicTensor positions = Required(ModelInput.Positions), edges = Required(ModelInput.EdgeIndex);
         SymbolicTensor batch = TraceOps.Mark(Required(ModelInput.Batch));
         SymbolicTensor senders = ops.Wrap(b.Node("Gather", [edges.Name, b.Constant([0L], [], "row")], ("axis", 0L)), OnnxType.Int64, (long?)null);

@@ -139,24 +139,37 @@ internal static class ConcatForwarding
         long[]? sizes = SplitSizes(b, split);
         List<Part>? parts = sizes is null ? null : ConcatParts(b, split.Input[0], producer);
         if (sizes is null || parts is null || sizes.Sum() != parts.Sum(p => p.Width)) return false;
-        // every part boundary must be a piece boundary: then each part is tiled by whole pieces
-        var boundaries = new HashSet<long>();
+        // cut at every piece and every part boundary: each part is then tiled by sub-pieces (its own Split, or the part
+        // itself), and a piece is one sub-piece (read directly) or, where it spans parts, the Concat of its sub-pieces (a
+        // column selection's Split of a tensor product's output does that)
+        var ends = new long[sizes.Length];
         long at = 0;
-        foreach (long s in sizes) boundaries.Add(at += s);
-        if (!parts.All(p => boundaries.Contains(p.Start + p.Width))) return false;
-        int piece = 0;
+        for (int i = 0; i < sizes.Length; i++) ends[i] = at += sizes[i];
+        var cuts = new SortedSet<long>(ends);
+        foreach (Part p in parts) cuts.Add(p.Start + p.Width);
+        var subPieces = new List<(long Start, long End, string Name)>();
         foreach (Part part in parts)
         {
-            var outputs = new List<string>();
-            var pieceSizes = new List<long>();
-            for (long covered = 0; covered < part.Width; piece++)
+            var inPart = new List<(long Start, long End, string Name)>();
+            long from = part.Start;
+            foreach (long cut in cuts.Where(c => c > part.Start && c <= part.Start + part.Width))
             {
-                outputs.Add(split.Output[piece]);
-                pieceSizes.Add(sizes[piece]);
-                covered += sizes[piece];
+                int piece = Array.IndexOf(ends, cut);
+                bool whole = piece >= 0 && (piece == 0 ? 0 : ends[piece - 1]) == from;
+                string name = whole ? split.Output[piece] : b.Fresh("columns");
+                b.Widths[name] = cut - from;
+                inPart.Add((from, cut, name));
+                from = cut;
             }
-            if (outputs.Count == 1) alias(outputs[0], part.Name);
-            else rebuilt.Add(b.NewNode("Split", [part.Name, b.Ints([.. pieceSizes])], outputs, ("axis", -1L)));
+            if (inPart.Count == 1) alias(inPart[0].Name, part.Name);
+            else rebuilt.Add(b.NewNode("Split", [part.Name, b.Ints(inPart.Select(q => q.End - q.Start).ToArray())], inPart.Select(q => q.Name).ToArray(), ("axis", -1L)));
+            subPieces.AddRange(inPart);
+        }
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            long start = ends[i] - sizes[i];
+            var run = subPieces.Where(q => start <= q.Start && q.End <= ends[i]).ToList();
+            if (run.Count > 1) rebuilt.Add(b.NewNode("Concat", run.Select(q => q.Name).ToArray(), [split.Output[i]], ("axis", -1L)));
         }
         return true;
     }

@@ -8,7 +8,7 @@ namespace Segnn.Export.Lowering;
 /// <summary>How a traced tensor product becomes ONNX operators.</summary>
 public enum TensorProductLoweringKind
 {
-    /// <summary>Per channel: M = y·C (its Clebsch–Gordan block), T = M·x; per output block the channels' T·W accumulated by Gemm; no transposes.</summary>
+    /// <summary>Per (group, output block) per channel (M = y·C, T = M·x, the channels' T·W accumulated by Gemm) or weights first (x·W, then one row-wise product), whichever costs less; no transposes.</summary>
     TwoStage,
 
     /// <summary>vec(x ⊗ y)·B with every path and weight folded into one (mostly zero) matrix.</summary>
@@ -23,6 +23,7 @@ public enum TensorProductLoweringKind
 /// </summary>
 public static class TensorProductLowering
 {
+
     public static void Run(TraceOps trace, TensorProductLoweringKind kind)
     {
         GraphBuilder b = trace.Builder;
@@ -62,13 +63,14 @@ public static class TensorProductLowering
             : b.AddNodeWithOutputs("Split", [x, b.Ints(d.Input1.Select(blk => (long)blk.Dim).ToArray())],
                 d.Input1.Select((_, i) => b.Fresh($"block{i}")).ToArray(), ("axis", -1L)).ToArray();
 
-        // features are ir_mul: a block is [Z, 2l+1, mul] by a reshape, so nothing below transposes
-        var xg = new string[plan.Groups.Count];
-        for (int g = 0; g < xg.Length; g++)
+        // features are ir_mul: a block is [Z, 2l+1, mul] by a reshape, so nothing below transposes; a group's X
+        // [Z, 2l+1, U] (its blocks side by side) is made only when a per-channel product reads it
+        var xg = new string?[plan.Groups.Count];
+        string Block(int blk, long dim) => b.Node("Reshape", [blocks[blk], b.Ints(-1, dim, d.Input1[blk].Mul)]);
+        string X(int g)
         {
             TwoStagePlan.Group group = plan.Groups[g];
-            string Block(int blk) => b.Node("Reshape", [blocks[blk], b.Ints(-1, group.Ir.Dim, d.Input1[blk].Mul)]);
-            xg[g] = group.Contiguous ? Block(group.Blocks[0]) : b.Node("Concat", group.Blocks.Select(Block).ToArray(), ("axis", 2L)); // [Z, 2l+1, U]
+            return xg[g] ??= group.Contiguous ? Block(group.Blocks[0], group.Ir.Dim) : b.Node("Concat", group.Blocks.Select(blk => Block(blk, group.Ir.Dim)).ToArray(), ("axis", 2L));
         }
 
         // stage 1 per channel, T = (y·C_channel)·X [Z, 2l_out+1, U]: a channel's Clebsch–Gordan columns are a contiguous
@@ -76,18 +78,53 @@ public static class TensorProductLowering
         string ChannelProduct(int g, TwoStagePlan.Channel ch)
         {
             TwoStagePlan.Group group = plan.Groups[g];
-            if (plan.IsLinear(group)) return xg[g]; // identity coefficients: T is x
+            if (plan.IsLinear(group)) return X(g); // identity coefficients: T is x
             int dim = group.Ir.Dim, n3 = 2 * ch.LOut + 1, dimY = d.Input2.Dim, width = group.K * dim;
             var c = new double[dimY * n3 * dim];
             for (int j = 0; j < dimY; j++)
                 for (int col = 0; col < n3 * dim; col++)
                     c[j * n3 * dim + col] = group.Coefficients[j * width + ch.KOffset * dim + col];
             string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, b.Real(c, [dimY, n3 * dim], "cg")]), b.Ints(-1, n3, dim)]); // [Z, 2l_out+1, 2l+1]
-            return b.Node(dim == 1 ? "Mul" : "MatMul", [m, xg[g]]);
+            return b.Node(dim == 1 ? "Mul" : "MatMul", [m, X(g)]);
         }
 
-        // stage 2 per output block: Σ over its channels of T·W_channel, accumulated through Gemm's C input. Training's ONE
-        // GEMM per block would need the channels' T's concatenated first: a copy ONNX Runtime pays in full (README)
+        // weights first, for the channels of one group into one output block: P = X·[W_c1 | W_c2 …] (one GEMM over all
+        // rows and components, [Z·(2l+1), U] × [U, n·w]), viewed [Z, (2l+1)·n, w]; then ONE batched product per row with
+        // M' = y·C' [Z, 2l_out+1, (2l+1)·n], the channels' Clebsch–Gordan blocks side by side in P's (i, c) order
+        string WeightsFirst(int g, TwoStagePlan.Channel[] channels, ReadOnlySpan<double> w, TwoStagePlan.OutputBlock ob)
+        {
+            TwoStagePlan.Group group = plan.Groups[g];
+            int dim = group.Ir.Dim, u = group.Mul, n = channels.Length, n3 = ob.Dim, mul = ob.Mul, dimY = d.Input2.Dim, width = group.K * dim;
+            var wcat = new double[u * n * mul];
+            for (int c = 0; c < n; c++)
+                for (int r = 0; r < u; r++)
+                    for (int o = 0; o < mul; o++)
+                        wcat[r * n * mul + c * mul + o] = w[(c * u + r) * mul + o];
+            // block by block, accumulated by Gemm: no concatenation of the group's blocks
+            string? p = null;
+            int first = 0;
+            foreach (int blk in group.Blocks)
+            {
+                int ub = d.Input1[blk].Mul;
+                string wb = b.Real(wcat.AsSpan(first * n * mul, ub * n * mul).ToArray(), [ub, n * mul], "w");
+                string a = b.Node("Reshape", [blocks[blk], b.Ints(-1, ub)]); // [Z·(2l+1), u_b]
+                p = p is null ? b.Node("MatMul", [a, wb]) : b.Node("Gemm", [a, wb, p]);
+                first += ub;
+            }
+            var cg = new double[dimY * n3 * dim * n];
+            for (int j = 0; j < dimY; j++)
+                for (int c = 0; c < n; c++)
+                    for (int k = 0; k < n3; k++)
+                        for (int i = 0; i < dim; i++)
+                            cg[j * n3 * dim * n + k * dim * n + i * n + c] = group.Coefficients[j * width + (channels[c].KOffset + k) * dim + i];
+            string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, b.Real(cg, [dimY, n3 * dim * n], "cg")]), b.Ints(-1, n3, dim * n)]);
+            string pv = b.Node("Reshape", [p!, b.Ints(-1, dim * n, mul)]);
+            return dim * n == 1 ? b.Node("Mul", [m, pv]) : b.Node("MatMul", [m, pv]); // [Z, 2l_out+1, w]
+        }
+
+        // per output block: the groups the plan computes weights first (TwoStagePlan.PrefersWeightsFirst: fewer weighted
+        // multiply-adds) summed, then the other groups' channels T·W_channel accumulated onto that through Gemm's C input.
+        // Training's ONE GEMM per block would need the channels' T's concatenated first: a copy ONNX Runtime pays in full (README)
         var outs = new List<string>();
         for (int o = 0; o < plan.Outputs.Count; o++)
         {
@@ -103,17 +140,40 @@ public static class TensorProductLowering
             else
             {
                 double[] w = TwoStagePlan.OutputWeights(ob, weights);
-                string? acc = ob.Dim == 1 ? bias : null; // a scalar block's bias is Gemm's C; others have none in SEGNN
+                // the block's parts per group, with the first row of each group's weights
+                var groupsIn = new List<(int Group, TwoStagePlan.Channel[] Channels, int Row)>();
                 int row = 0;
-                foreach (var (g, ch) in ob.Parts)
+                foreach (IGrouping<int, (int Group, TwoStagePlan.Channel Channel)> part in ob.Parts.GroupBy(p => p.Group))
                 {
-                    int u = plan.Groups[g].Mul;
-                    string a = b.Node("Reshape", [ChannelProduct(g, ch), b.Ints(-1, u)]); // [Z·(2l+1), U]
-                    string wp = b.Real(w.AsSpan(row * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
-                    acc = acc is null ? b.Node("MatMul", [a, wp]) : b.Node("Gemm", [a, wp, acc]);
-                    row += u;
+                    var channels = part.Select(p => p.Channel).ToArray();
+                    groupsIn.Add((part.Key, channels, row));
+                    row += channels.Length * plan.Groups[part.Key].Mul;
                 }
-                if (ob.Dim > 1 && bias is not null) acc = b.Node("Add", [acc!, bias]);
+                bool First((int Group, TwoStagePlan.Channel[] Channels, int Row) q) => plan.PrefersWeightsFirst(q.Group, o);
+                string? sum = null; // weights-first parts, [Z, 2l_out+1, w]
+                foreach (var q in groupsIn.Where(First))
+                {
+                    int u = plan.Groups[q.Group].Mul;
+                    string t = WeightsFirst(q.Group, q.Channels, w.AsSpan(q.Row * ob.Mul, q.Channels.Length * u * ob.Mul), ob);
+                    sum = sum is null ? t : b.Node("Add", [sum, t]);
+                }
+                string? acc = sum is null ? null : b.Node("Reshape", [sum, b.Ints(-1, ob.Mul)]);
+                if (ob.Dim == 1 && bias is not null)
+                {
+                    acc = acc is null ? bias : b.Node("Add", [acc, bias]); // a scalar block's bias is Gemm's C; others have none in SEGNN
+                    bias = null;
+                }
+                foreach (var q in groupsIn.Where(q => !First(q)))
+                {
+                    int u = plan.Groups[q.Group].Mul;
+                    for (int c = 0; c < q.Channels.Length; c++)
+                    {
+                        string a = b.Node("Reshape", [ChannelProduct(q.Group, q.Channels[c]), b.Ints(-1, u)]); // [Z·(2l+1), U]
+                        string wp = b.Real(w.AsSpan((q.Row + c * u) * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
+                        acc = acc is null ? b.Node("MatMul", [a, wp]) : b.Node("Gemm", [a, wp, acc]);
+                    }
+                }
+                if (bias is not null) acc = b.Node("Add", [acc!, bias]);
                 result = ob.Dim == 1 ? acc! : b.Node("Reshape", [acc!, b.Ints(-1, ob.Dim * ob.Mul)]); // the ir_mul output block
             }
             b.Widths[result] = ob.Mul * ob.Dim;

@@ -21,8 +21,8 @@ public sealed class SymbolicTensor
     public int Rank => Dims.Count;
 
     /// <summary>
-    /// For int64 index vectors: known to be non-decreasing (receivers, the graph of every node). ONNX Runtime's
-    /// multi-threaded ScatterND is only right for sorted indices, so a segment sum over unsorted ones sorts first.
+    /// For int64 index vectors: known to be non-decreasing (receivers, the graph of every node). A segment sum ranks
+    /// the rows of each segment by runs of equal indices, so a segment sum over unsorted ones sorts first.
     /// </summary>
     public bool SortedIndex { get; init; }
 

@@ -240,12 +240,56 @@ public sealed class TwoStagePlan
         public ImmutableArray<ImmutableArray<double>> AttributeCoefficients { get; }
     }
 
+    /// <summary>
+    /// Multiply-adds per row of one way of computing a group's channels into one output block: <c>Gemm</c> in matrix
+    /// products over all rows (y·C and the weight GEMMs), <c>RowWise</c> in the batched products of every row with its own
+    /// small matrix, which run well below the GEMM peak.
+    /// </summary>
+    public readonly record struct FormCost(long Gemm, long RowWise)
+    {
+        public long Total => Gemm + RowWise;
+
+        /// <summary>The cost the lowering compares: a row-wise multiply-add counts as <see cref="RowWiseWeight"/> GEMM ones.</summary>
+        public double Weighted => Gemm + RowWiseWeight * RowWise;
+    }
+
+    /// <summary>
+    /// ONNX Runtime's batched MatMul of [Z, 5, 6] × [Z, 6, 36] runs at 5–20 GFLOP/s on this VM against 60–75 for a
+    /// [23270, 72] × [72, 36] GEMM (profile of the QM9 forward, 1 thread): about 4× (Segnn.Export/README.md).
+    /// </summary>
+    public const double RowWiseWeight = 4;
+
+    /// <summary>Per channel, as training runs it: M = y·C_channel, T = M·X, T·W_channel (n channels of the group into the block).</summary>
+    public FormCost ChannelwiseCost(int group, int output)
+    {
+        Group g = Groups[group];
+        long d1 = g.Ir.Dim, u = g.Mul, w = Outputs[output].Mul, n3 = Outputs[output].Dim, n = g.Channels.Count(ch => ch.Out == output);
+        return IsLinear(g) ? new FormCost(n * n3 * u * w, 0) : new FormCost(n * (Descriptor.Input2.Dim * n3 * d1 + n3 * u * w), n * n3 * d1 * u);
+    }
+
+    /// <summary>
+    /// Weights first: P = X·[W_1 | … | W_n] ([Z·(2l+1), U] × [U, n·w], one GEMM), then one batched product per row of
+    /// M' = y·C' [2l_out+1, (2l+1)·n] with P viewed [(2l+1)·n, w]. The same sum in another order; it pays where the input
+    /// irrep is smaller than the output's (a 0e group into 2e: 5× fewer multiply-adds) and always cuts the row-wise calls.
+    /// </summary>
+    public FormCost WeightsFirstCost(int group, int output)
+    {
+        Group g = Groups[group];
+        long d1 = g.Ir.Dim, u = g.Mul, w = Outputs[output].Mul, n3 = Outputs[output].Dim, n = g.Channels.Count(ch => ch.Out == output);
+        return new FormCost(d1 * u * n * w + Descriptor.Input2.Dim * n3 * d1 * n, n3 * d1 * n * w);
+    }
+
+    /// <summary>True when the lowering computes the group's channels into the block weights first (never for linear groups, whose T is x).</summary>
+    public bool PrefersWeightsFirst(int group, int output) =>
+        !IsLinear(Groups[group]) && Groups[group].Channels.Any(ch => ch.Out == output)
+        && WeightsFirstCost(group, output).Weighted <= ChannelwiseCost(group, output).Weighted;
+
     private long _multiplyAddsPerRow = -1;
 
     /// <summary>
-    /// Multiply-adds per row as the plan runs: per non-linear group y·C (dim y × K·(2l+1)) and the batched product
-    /// (K × (2l+1) × U); per output block one GEMM ((2l+1) × Σu × mul). Linear groups copy x and cost none. The ONNX
-    /// lowering performs the same products (per channel instead of stacked), so this is both backends' arithmetic.
+    /// Multiply-adds per row: for every group and output block the fewer of the two forms (<see cref="ChannelwiseCost"/>,
+    /// which training runs, and <see cref="WeightsFirstCost"/>). A lower bound on either backend's arithmetic, so a time
+    /// as a multiple of it never flatters the form that does more; linear groups cost their GEMMs only.
     /// </summary>
     public long MultiplyAddsPerRow
     {
@@ -253,9 +297,10 @@ public sealed class TwoStagePlan
         {
             if (_multiplyAddsPerRow >= 0) return _multiplyAddsPerRow;
             long count = 0;
-            foreach (Group g in Groups)
-                if (!IsLinear(g)) count += (long)Descriptor.Input2.Dim * g.K * g.Ir.Dim + (long)g.K * g.Ir.Dim * g.Mul;
-            foreach (OutputBlock o in Outputs) count += (long)o.Dim * o.Rows * o.Mul;
+            for (int g = 0; g < Groups.Count; g++)
+                for (int o = 0; o < Outputs.Count; o++)
+                    if (Groups[g].Channels.Any(ch => ch.Out == o))
+                        count += IsLinear(Groups[g]) ? ChannelwiseCost(g, o).Total : Math.Min(ChannelwiseCost(g, o).Total, WeightsFirstCost(g, o).Total);
             return _multiplyAddsPerRow = count;
         }
     }

@@ -84,14 +84,25 @@ public sealed class TensorProductTests
     [TestMethod]
     public void MultiplyAddCountsFollowThePlan()
     {
-        // 1o ⊗ 1o → 0e: y·C is 3 × (1·3), the batched product 1 × 3 × 1, the output GEMM 1 × 1 × 1
-        Assert.AreEqual(13, TwoStagePlan.For(new TensorProductDescriptor(Irreps.Parse("1x1o"), Irreps.Parse("1x1o"), Irreps.Parse("1x0e"))).MultiplyAddsPerRow);
+        // 1o ⊗ 1o → 0e: per channel y·C is 3 × (1·3), the batched product 1 × 3 × 1, the output GEMM 1 × 1 × 1 (13);
+        // weights first 3·1·1 + 3·(1·3·1) + 1·3·1 (15): the fewer counts
+        var single = TwoStagePlan.For(new TensorProductDescriptor(Irreps.Parse("1x1o"), Irreps.Parse("1x1o"), Irreps.Parse("1x0e")));
+        Assert.AreEqual(13, single.ChannelwiseCost(0, 0).Total);
+        Assert.AreEqual(15, single.WeightsFirstCost(0, 0).Total);
+        Assert.AreEqual(13, single.MultiplyAddsPerRow);
+        Assert.IsFalse(single.PrefersWeightsFirst(0, 0));
         // a linear layer is its GEMM: 4 × 3
         Assert.AreEqual(12, TwoStagePlan.For(new TensorProductDescriptor(Irreps.Parse("4x0e"), null, Irreps.Parse("3x0e"))).MultiplyAddsPerRow);
-        // the paper's N-body message (segnn.md §3.3): the 0e group (u = 66, K = 1 + 3) costs 4·4·1 + 4·1·66, the 1o group
-        // (u = 64, K = 3 + 1) 4·4·3 + 4·3·64; the GEMMs 1·130·64 (64x0e) and 3·130·32 (32x1o)
-        var m1 = new TensorProductDescriptor(Irreps.Parse("32x0e+32x1o+32x0e+32x1o+2x0e"), Irreps.Parse("0e+1o"), Irreps.Parse("64x0e+32x1o"));
-        Assert.AreEqual(16 + 264 + 48 + 768 + 8320 + 12480, TwoStagePlan.For(m1).MultiplyAddsPerRow);
+        // the paper's N-body message (segnn.md §3.3), y = 0e+1o (dim 4). Per channel: the 0e group (u = 66) into 64x0e
+        // 4·1 + 1·66 + 66·64 = 4294, into 32x1o 4·3 + 3·66 + 3·66·32 = 6546; the 1o group (u = 64) into 32x1o
+        // 4·9 + 9·64 + 3·64·32 = 6756, into 64x0e 4·3 + 3·64 + 64·64 = 4300 (the plan's 16 + 264 + 48 + 768 + 8320 + 12480).
+        // Weights first: 66·64 + 4 + 64 = 4292; 66·32 + 12 + 96 = 2220; 3·64·32 + 36 + 288 = 6468; 3·64·64 + 12 + 192 = 12492
+        var m1 = TwoStagePlan.For(new TensorProductDescriptor(Irreps.Parse("32x0e+32x1o+32x0e+32x1o+2x0e"), Irreps.Parse("0e+1o"), Irreps.Parse("64x0e+32x1o")));
+        Assert.AreEqual(16 + 264 + 48 + 768 + 8320 + 12480, Enumerable.Range(0, 2).Sum(g => Enumerable.Range(0, 2).Sum(o => m1.ChannelwiseCost(g, o).Total)));
+        Assert.AreEqual(4292 + 2220 + 6468 + 4300, m1.MultiplyAddsPerRow);
+        // the lowering's choice weighs row-wise products 4×: 0e into 1o goes weights first, 1o into 0e per channel
+        Assert.IsTrue(m1.PrefersWeightsFirst(0, 1));
+        Assert.IsFalse(m1.PrefersWeightsFirst(1, 0));
 
         // TorchOps counts what it runs: tensor products per row, constant and batched matrix products by shape
         using var ops = new TorchOps(ScalarType.Float64);
