@@ -23,7 +23,6 @@ public enum TensorProductLoweringKind
 /// </summary>
 public static class TensorProductLowering
 {
-
     public static void Run(TraceOps trace, TensorProductLoweringKind kind)
     {
         GraphBuilder b = trace.Builder;
@@ -149,9 +148,10 @@ public static class TensorProductLowering
                     groupsIn.Add((part.Key, channels, row));
                     row += channels.Length * plan.Groups[part.Key].Mul;
                 }
-                bool First((int Group, TwoStagePlan.Channel[] Channels, int Row) q) => plan.PrefersWeightsFirst(q.Group, o);
+                int block = o;
+                ILookup<bool, (int Group, TwoStagePlan.Channel[] Channels, int Row)> weightsFirst = groupsIn.ToLookup(q => plan.PrefersWeightsFirst(q.Group, block));
                 string? sum = null; // weights-first parts, [Z, 2l_out+1, w]
-                foreach (var q in groupsIn.Where(First))
+                foreach (var q in weightsFirst[true])
                 {
                     int u = plan.Groups[q.Group].Mul;
                     string t = WeightsFirst(q.Group, q.Channels, w.AsSpan(q.Row * ob.Mul, q.Channels.Length * u * ob.Mul), ob);
@@ -163,7 +163,7 @@ public static class TensorProductLowering
                     acc = acc is null ? bias : b.Node("Add", [acc, bias]); // a scalar block's bias is Gemm's C; others have none in SEGNN
                     bias = null;
                 }
-                foreach (var q in groupsIn.Where(q => !First(q)))
+                foreach (var q in weightsFirst[false])
                 {
                     int u = plan.Groups[q.Group].Mul;
                     for (int c = 0; c < q.Channels.Length; c++)

@@ -262,8 +262,7 @@ public sealed class TwoStagePlan
     /// <summary>Per channel, as training runs it: M = y·C_channel, T = M·X, T·W_channel (n channels of the group into the block).</summary>
     public FormCost ChannelwiseCost(int group, int output)
     {
-        Group g = Groups[group];
-        long d1 = g.Ir.Dim, u = g.Mul, w = Outputs[output].Mul, n3 = Outputs[output].Dim, n = g.Channels.Count(ch => ch.Out == output);
+        var (g, d1, u, w, n3, n) = Shape(group, output);
         return IsLinear(g) ? new FormCost(n * n3 * u * w, 0) : new FormCost(n * (Descriptor.Input2.Dim * n3 * d1 + n3 * u * w), n * n3 * d1 * u);
     }
 
@@ -274,9 +273,15 @@ public sealed class TwoStagePlan
     /// </summary>
     public FormCost WeightsFirstCost(int group, int output)
     {
-        Group g = Groups[group];
-        long d1 = g.Ir.Dim, u = g.Mul, w = Outputs[output].Mul, n3 = Outputs[output].Dim, n = g.Channels.Count(ch => ch.Out == output);
+        var (_, d1, u, w, n3, n) = Shape(group, output);
         return new FormCost(d1 * u * n * w + Descriptor.Input2.Dim * n3 * d1 * n, n3 * d1 * n * w);
+    }
+
+    /// <summary>The sizes both costs read: the group's 2l+1 and U, the block's w and 2l_out+1, the group's channels into the block.</summary>
+    private (Group Group, long D1, long U, long W, long N3, long N) Shape(int group, int output)
+    {
+        Group g = Groups[group];
+        return (g, g.Ir.Dim, g.Mul, Outputs[output].Mul, Outputs[output].Dim, g.Channels.Count(ch => ch.Out == output));
     }
 
     /// <summary>True when the lowering computes the group's channels into the block weights first (never for linear groups, whose T is x).</summary>

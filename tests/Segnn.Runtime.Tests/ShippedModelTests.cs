@@ -94,8 +94,8 @@ public sealed class ShippedModelTests
     [DataRow("is2re-adsorption.onnx", "is2re_test_id.extxyz.gz")]
     public void RepeatedRunsWithTwoThreadsAreBitwiseIdentical(string file, string data)
     {
-        // a kernel that races between intra-op threads (ScatterND over unsorted duplicates, an in-place reuse) shows as
-        // outputs that change from run to run of the same batch; a lowering change once did, about one run in four
+        // a kernel that races between intra-op threads shows as outputs that change from run to run of the same batch; the
+        // ScatterND race of the former aggregation showed across processes, which the central-difference test below caught
         using SegnnSession model = SegnnSession.Load(Model(file), new SessionSettings { IntraOpThreads = 2 });
         List<PeriodicStructure> slabs = Slabs(data, 4);
         IReadOnlyList<SystemPrediction> first = model.Predict(slabs);
