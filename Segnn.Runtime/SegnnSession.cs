@@ -42,7 +42,7 @@ public sealed record SessionSettings
 public sealed partial class SegnnSession : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
+    private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
     private readonly ModelInput[] _inputs;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -66,6 +66,9 @@ public sealed partial class SegnnSession : IDisposable
             }
             options ??= new SessionOptions();
             options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
+            // every ONNX Runtime error reaches the caller as an exception with the same message, which the CLI prints as
+            // one line; ONNX Runtime's own log would print it a second time, as a coloured multi-line block on stderr
+            options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
             if (settings.IntraOpThreads > 0) options.IntraOpNumThreads = settings.IntraOpThreads;
             if (settings.ProfilePrefix is { } prefix)
             {

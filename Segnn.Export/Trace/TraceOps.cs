@@ -152,18 +152,25 @@ public sealed class TraceOps : IOps<SymbolicTensor>
     }
 
     /// <summary>
-    /// A sum as a MatMul with a ones vector: ONNX Runtime 1.31's ReduceSum returns an empty input unreduced (an edge-less
-    /// batch's [0, 3] stayed [0, 3]), which then mis-sizes every later concatenation; MatMul keeps the shape right.
+    /// A sum over a fixed axis whose result keeps its shape when the rows are empty: ONNX Runtime 1.31's ReduceSum returns
+    /// an empty input unreduced (an edge-less batch's [0, 3] stayed [0, 3]), which then mis-sizes every later
+    /// concatenation. The last axis is a MatMul with a ones column; any other axis is a ReduceSum followed by a Reshape to
+    /// the reduced shape with the rows as -1 (a MatMul with a ones row from the left, tried first, fails for an empty
+    /// batch in ONNX Runtime 1.31: "right operand cannot broadcast on dim 0", a periodic structure without edges).
     /// </summary>
     public SymbolicTensor SumAxis(SymbolicTensor x, int axis)
     {
         int a = axis < 0 ? x.Rank + axis : axis;
         long size = x.Dims[a] ?? throw new NotSupportedException($"{x.Name}: cannot sum over the dynamic axis {axis}");
         var dims = x.Dims.Select((d, i) => i == a ? 1 : d).ToArray();
-        var ones = Enumerable.Repeat(1.0, (int)size).ToArray();
-        if (a == x.Rank - 1) return Wrap(_b.Node("MatMul", [x.Name, _b.Real(ones, [size, 1], "ones")]), x.Type, dims);
-        if (a == x.Rank - 2) return Wrap(_b.Node("MatMul", [_b.Real(ones, [1, size], "ones"), x.Name]), x.Type, dims);
-        return Wrap(_b.Node("ReduceSum", [x.Name, _b.Ints(axis)], ("keepdims", 1L)), x.Type, dims);
+        if (a == x.Rank - 1)
+        {
+            var ones = Enumerable.Repeat(1.0, (int)size).ToArray();
+            return Wrap(_b.Node("MatMul", [x.Name, _b.Real(ones, [size, 1], "ones")]), x.Type, dims);
+        }
+        string sum = _b.Node("ReduceSum", [x.Name, _b.Ints(a)], ("keepdims", 1L));
+        if (a == 0 || dims.Skip(1).Any(d => d is null)) return Wrap(sum, x.Type, dims);
+        return Wrap(_b.Node("Reshape", [sum, _b.Ints([-1, .. dims.Skip(1).Select(d => d!.Value)])]), x.Type, dims);
     }
 
     public SymbolicTensor MeanRows(SymbolicTensor x)

@@ -60,6 +60,35 @@ public sealed class ForceExportTests
     }
 
     [TestMethod]
+    public void ExportedForceFieldPredictsStructuresWithoutEdges()
+    {
+        // a lone atom in a cell wider than the cutoff has no edge at all: the backward's sums over edges are empty
+        SegnnModel model = Model();
+        using SegnnSession session = SegnnSession.Load(Exporter.Export(model), new SessionSettings { IntraOpThreads = 2 });
+        double wide = 3 * model.Config.Cutoff!.Value;
+        var lone = new PeriodicStructure("lone", [29], [0.3, -0.2, 0.1], new PeriodicCell([wide, 0, 0, 0, wide, 0, 0, 0, wide], [true, true, true]));
+        PeriodicStructure bulk = SyntheticSystems.FccBulk(new Random(5), [29, 78], 3.8, 2, rattle: 0.1);
+        var batch = new BatchBuilder();
+        foreach (PeriodicStructure s in new[] { lone, bulk })
+            batch.Add(s.Positions, NeighbourList.Radius(s.Positions, s.Cell, model.Config.Cutoff!.Value), atomicNumbers: s.AtomicNumbers, cell: s.Cell);
+        Assert.AreEqual(batch.EdgeCount, NeighbourList.Radius(bulk.Positions, bulk.Cell, model.Config.Cutoff!.Value).Count, "the lone atom has no edge");
+        using var torch = new TorchPredictor(model);
+        IReadOnlyDictionary<string, double[]> expected = torch.Predict(batch);
+
+        SystemPrediction alone = session.Predict(lone);
+        Assert.AreEqual(expected["energy"][0], alone.Outputs["energy"][0], 1e-5 * Math.Max(1, Math.Abs(expected["energy"][0])), "lone atom energy against TorchSharp");
+        CollectionAssert.AreEqual(new double[3], alone.Outputs["forces"], "a lone atom feels no force");
+        CollectionAssert.AreEqual(new double[9], alone.Outputs["stress"], "nor any stress");
+
+        IReadOnlyList<SystemPrediction> both = session.Predict([lone, bulk]);
+        Assert.AreEqual(alone.Outputs["energy"][0], both[0].Outputs["energy"][0], 1e-5 * Math.Max(1, Math.Abs(alone.Outputs["energy"][0])), "batched with an edged structure");
+        double[] forces = both[1].Outputs["forces"], reference = expected["forces"].Skip(3).ToArray();
+        double scale = reference.Max(Math.Abs);
+        Assert.IsGreaterThan(0, scale, "the bulk has forces");
+        for (int i = 0; i < forces.Length; i++) Assert.AreEqual(reference[i], forces[i], 1e-4 * scale, $"bulk force component {i} beside an edge-less structure");
+    }
+
+    [TestMethod]
     public void Float64ExportForcesAndStressAreItsOwnEnergysDerivatives()
     {
         SegnnModel model = Model(Precision.Float64);
