@@ -102,6 +102,40 @@ public sealed class RuntimeTests
     }
 
     [TestMethod]
+    public void ConcurrentRunsGiveTheSamePredictionsInOrder()
+    {
+        using SegnnSession session = SegnnSession.Load(_molecularFile!, new SessionSettings { IntraOpThreads = 1 });
+        Molecule[] molecules = Molecules(45, 4);
+        var runs = new List<int>();
+        IReadOnlyList<SystemPrediction> one = session.Predict(molecules, new BatchOptions { MaxNodes = 60 }, new SynchronousProgress(runs));
+        var reports = new List<int>();
+        IReadOnlyList<SystemPrediction> three = session.Predict(molecules, new BatchOptions { MaxNodes = 60, ConcurrentRuns = 3 }, new SynchronousProgress(reports));
+        Assert.HasCount(molecules.Length, three);
+        for (int i = 0; i < molecules.Length; i++)
+        {
+            Assert.AreEqual(molecules[i].Name, three[i].Name);
+            CollectionAssert.AreEqual(one[i].Outputs["dipole"], three[i].Outputs["dipole"], $"{molecules[i].Name}: the same batch, run beside others");
+            CollectionAssert.AreEqual(one[i].Outputs["binding_energy"], three[i].Outputs["binding_energy"]);
+        }
+        Assert.IsGreaterThan(1, reports.Count, "several waves");
+        Assert.AreEqual((runs.Count + 2) / 3, reports.Count, $"{runs.Count} runs, three at a time");
+        CollectionAssert.AreEqual(reports.Order().ToList(), reports, "progress only grows");
+        Assert.AreEqual(molecules.Length, reports[^1]);
+
+        // a memory limit the runs in flight share: smaller batches, the same predictions
+        long twoMolecules = session.EstimateRunBytes(40, 400);
+        IReadOnlyList<SystemPrediction> shared = session.Predict(molecules, new BatchOptions { MaxMemoryBytes = twoMolecules, ConcurrentRuns = 2 });
+        for (int i = 0; i < molecules.Length; i++)
+            for (int k = 0; k < 3; k++) Assert.AreEqual(one[i].Outputs["dipole"][k], shared[i].Outputs["dipole"][k], 1e-5, molecules[i].Name);
+        Assert.ThrowsExactly<ArgumentException>(() => session.Predict(molecules, new BatchOptions { ConcurrentRuns = 0 }));
+    }
+
+    private sealed class SynchronousProgress(List<int> reports) : IProgress<int>
+    {
+        public void Report(int value) => reports.Add(value);
+    }
+
+    [TestMethod]
     public void EightThreadsTimesTwoHundredPredictionsOnOneSession()
     {
         using SegnnSession session = SegnnSession.Load(_molecularFile!, new SessionSettings { IntraOpThreads = 1 });

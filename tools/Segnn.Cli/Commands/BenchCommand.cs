@@ -317,12 +317,27 @@ internal static class BenchCommand
     {
         string file = Directory.EnumerateFiles(SharedPaths.Qm9Geometries, "*.xyz.gz").Order(StringComparer.Ordinal).First();
         List<Molecule> molecules = XyzReader.ReadFile(file).Select(Molecule.FromFrame).Where(m => m.AtomicNumbers.All(z => z != 9)).Take(2560).ToList();
-        using SegnnSession session = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 2 });
-        session.Predict(molecules.Take(128).ToList(), new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue });
-        var times = Timing.Time(() => session.Predict(molecules, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }), 0, 3);
-        double perSecond = molecules.Count / (Timing.Median(times) / 1000);
-        CsvFile.Write(Path.Combine(dir, "runtime.csv"), ["molecules", "batch", "threads", "median_s", "molecules_per_s"],
-            [[I(molecules.Count), "128", "2", F(Timing.Median(times) / 1000), F(perSecond)]]);
-        summary["runtime_qm9_paper_model_cpu_threads2_batch128_molecules_per_s"] = Math.Round(perSecond, 1);
+        // one 2-thread run at a time against two 1-thread runs in flight (throughput on 2 cores), repeats interleaved
+        using SegnnSession twoThreads = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 2 });
+        using SegnnSession oneThread = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 1 });
+        var configs = new (string Label, SegnnSession Session, int Threads, BatchOptions Options)[]
+        {
+            ("1 run x 2 threads", twoThreads, 2, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }),
+            ("2 runs x 1 thread", oneThread, 1, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue, ConcurrentRuns = 2 }),
+        };
+        foreach (var c in configs) c.Session.Predict(molecules.Take(256).ToList(), c.Options);
+        var times = configs.Select(_ => new List<double>()).ToArray();
+        for (int repeat = 0; repeat < 3; repeat++)
+            for (int k = 0; k < configs.Length; k++)
+                times[k].AddRange(Timing.Time(() => configs[k].Session.Predict(molecules, configs[k].Options), 0, 1));
+        var rows = new List<string[]>();
+        for (int k = 0; k < configs.Length; k++)
+        {
+            double perSecond = molecules.Count / (Timing.Median(times[k]) / 1000);
+            rows.Add([I(molecules.Count), "128", I(configs[k].Options.ConcurrentRuns), I(configs[k].Threads), F(Timing.Median(times[k]) / 1000), F(perSecond)]);
+            summary[$"runtime_qm9_paper_model_cpu_runs{configs[k].Options.ConcurrentRuns}_threads{configs[k].Threads}_batch128_molecules_per_s"] = Math.Round(perSecond, 1);
+        }
+        CsvFile.Write(Path.Combine(dir, "runtime.csv"), ["molecules", "batch", "concurrent_runs", "threads_per_run", "median_s", "molecules_per_s"], rows);
+        summary["runtime_ratio_two_runs_over_one"] = Math.Round(Timing.Median(times[0]) / Timing.Median(times[1]), 2);
     }
 }

@@ -25,17 +25,20 @@ internal static class PredictCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: default)", DefaultValueFactory = _ => 0 };
         var batchNodes = new Option<int>("--batch-nodes") { Description = "most nodes per run", DefaultValueFactory = _ => 32_768 };
         var maxMemory = new Option<double?>("--max-memory") { Description = "GB one run may use by the model's estimate (default: half the memory available)" };
-        var cmd = new Command("predict", "Predict with an exported model; writes CSV or extended XYZ") { model, input, output, split, device, threads, batchNodes, maxMemory };
+        var concurrentRuns = new Option<int>("--concurrent-runs") { Description = "runs in flight at once, for throughput (without --threads each gets cores / runs threads)", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("predict", "Predict with an exported model; writes CSV or extended XYZ") { model, input, output, split, device, threads, batchNodes, maxMemory, concurrentRuns };
         cmd.SetAction((r, ct) =>
         {
-            using SegnnSession session = Open(r.GetValue(model)!, r.GetValue(device)!, r.GetValue(threads));
-            string inputPath = r.GetValue(input)!;
-            string outPath = r.GetValue(output) ?? Path.GetFileName(inputPath.TrimEnd('/')).Split('.')[0] + ".predictions.csv";
             var options = new BatchOptions
             {
                 MaxNodes = CliArguments.Positive(r.GetValue(batchNodes), "--batch-nodes"),
                 MaxMemoryBytes = r.GetValue(maxMemory) is double gb ? (gb > 0 ? (long)(gb * 1e9) : throw new ArgumentException($"--max-memory must be a positive number of GB, not {gb}")) : null,
+                ConcurrentRuns = CliArguments.Positive(r.GetValue(concurrentRuns), "--concurrent-runs"),
             };
+            int intraOp = CliArguments.NonNegative(r.GetValue(threads), "--threads");
+            using SegnnSession session = Open(r.GetValue(model)!, r.GetValue(device)!, intraOp == 0 && options.ConcurrentRuns > 1 ? options.ThreadsPerRun : intraOp);
+            string inputPath = r.GetValue(input)!;
+            string outPath = r.GetValue(output) ?? Path.GetFileName(inputPath.TrimEnd('/')).Split('.')[0] + ".predictions.csv";
             RequireInputKind(session, inputPath);
             var clock = Stopwatch.StartNew();
             long count = session.Metadata.System switch
