@@ -66,6 +66,68 @@ public sealed class ShippedModelTests
     }
 
     [TestMethod]
+    [DataRow("nbody-charged.onnx")]
+    [DataRow("qm9-mp2-energy.onnx")]
+    [DataRow("qm9-mp2-homo-dipole.onnx")]
+    [DataRow("is2re-adsorption.onnx")]
+    [DataRow("s2ef-forcefield.onnx")]
+    [DataRow("s2ef-forcefield-float64.onnx")]
+    public void ShippedModelPredictsASystemWithoutEdgesAloneAndBesideOthers(string file)
+    {
+        using SegnnSession model = SegnnSession.Load(Model(file), new SessionSettings { IntraOpThreads = 2 });
+        int z = model.Metadata.Elements is { Count: > 0 } known ? known.Contains(29) ? 29 : known.Min() : 1;
+        double cutoff = model.Metadata.Cutoff ?? 1.0;
+        IReadOnlyList<SystemPrediction> alone, both;
+        switch (model.Metadata.System)
+        {
+            case SystemKind.ParticleSystem:
+                {
+                    // one particle: the fully connected graph has no edge
+                    var lone = new ParticleSystem("lone", [0.3, -0.2, 0.5], [0.1, 0.0, -0.2], [1.0]);
+                    var five = new ParticleSystem("five", [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], [0.1, 0, 0, 0, 0.1, 0, 0, 0, 0.1, 0, 0, 0, 0.1, 0.1, 0.1], [1, -1, 1, -1, 1]);
+                    alone = model.Predict([lone]);
+                    both = model.Predict([lone, five]);
+                    break;
+                }
+            case SystemKind.Molecule:
+                {
+                    // two atoms further apart than the cutoff
+                    var apart = new Molecule("apart", [z, z], [0, 0, 0, 3 * cutoff, 0, 0]);
+                    var water = new Molecule("water", [8, 1, 1], [0, 0, 0, 0.9572, 0, 0, -0.24, 0.9266, 0]);
+                    alone = model.Predict([apart]);
+                    both = model.Predict([apart, water]);
+                    break;
+                }
+            default:
+                {
+                    // one atom in a cell wider than the cutoff along every axis the model allows to be periodic
+                    bool[] pbc = model.Metadata.PeriodicAxes!.ToArray();
+                    double wide = 3 * cutoff;
+                    bool tags = model.Metadata.Takes(ModelInput.Tags);
+                    var lone = new PeriodicStructure("lone", [z], [0.3, -0.2, 0.1], new PeriodicCell([wide, 0, 0, 0, wide, 0, 0, 0, wide], pbc), tags ? [1] : null);
+                    PeriodicStructure bulk = SyntheticSystems.FccBulk(new Random(5), [z], 3.6, 2, rattle: 0.1);
+                    bulk = bulk with { Cell = new PeriodicCell(bulk.Cell.Matrix, pbc), Tags = tags ? Enumerable.Repeat(1, bulk.AtomCount).ToArray() : null };
+                    Assert.AreEqual(0, NeighbourList.Radius(lone.Positions, lone.Cell, cutoff).Count, "the lone atom has no edge");
+                    Assert.IsGreaterThan(0, NeighbourList.Radius(bulk.Positions, bulk.Cell, cutoff).Count, "the bulk has edges");
+                    alone = model.Predict([lone]);
+                    both = model.Predict([lone, bulk]);
+                    if (alone[0].Outputs.TryGetValue("forces", out double[]? forces)) CollectionAssert.AreEqual(new double[3], forces, "a lone atom feels no force");
+                    if (alone[0].Outputs.TryGetValue("stress", out double[]? stress)) CollectionAssert.AreEqual(new double[9], stress, "nor any stress");
+                    if (both[1].Outputs.TryGetValue("forces", out double[]? bulkForces)) Assert.IsGreaterThan(0, bulkForces.Max(Math.Abs), "the bulk beside it has forces");
+                    break;
+                }
+        }
+        foreach (var (name, values) in alone[0].Outputs)
+        {
+            Assert.IsTrue(values.Length > 0 && values.All(double.IsFinite), $"{file}: {name} of the edge-less system is [{string.Join(", ", values)}]");
+            double scale = Math.Max(1, values.Max(Math.Abs));
+            for (int k = 0; k < values.Length; k++)
+                Assert.AreEqual(values[k], both[0].Outputs[name][k], 1e-5 * scale, $"{file}: {name}[{k}] alone and batched with an edged system");
+        }
+        Assert.IsTrue(both[1].Outputs.Values.All(v => v.All(double.IsFinite)), $"{file}: the edged system's outputs are finite");
+    }
+
+    [TestMethod]
     public void NBodyModelLoadsAndPredictsThroughTheRuntimeAlone()
     {
         using SegnnSession model = SegnnSession.Load(Model("nbody-charged.onnx"));
