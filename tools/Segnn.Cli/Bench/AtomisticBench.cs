@@ -43,14 +43,20 @@ internal static class AtomisticBench
         return model;
     }
 
-    /// <summary>TorchSharp: energy by a no-grad forward, or energy with forces (and stress) by autograd, as training and eval run them.</summary>
-    public static InferenceBench.Row Torch(string name, SegnnModel model, BatchBuilder batch, int threads, int repeats)
+    /// <summary>
+    /// TorchSharp, two models on one batch with their calls alternated (<see cref="InferenceBench.Alternate"/>): energy by
+    /// a no-grad forward, or energy with forces (and stress) by autograd, as training and eval run them.
+    /// </summary>
+    public static (InferenceBench.Row A, InferenceBench.Row B) TorchAlternated(string nameA, SegnnModel a, string nameB, SegnnModel b, BatchBuilder batch, int threads, int repeats)
     {
         set_num_threads(threads);
-        using var predictor = new TorchPredictor(model);
-        List<double> times = Timing.Time(() => predictor.Predict(batch), 1, repeats);
-        string engine = model.Config.Derivatives == EnergyDerivatives.None ? "torchsharp-energy" : "torchsharp-energy-forces";
-        return new InferenceBench.Row(name, engine, threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(times), times.Min(), repeats);
+        using var pa = new TorchPredictor(a);
+        using var pb = new TorchPredictor(b);
+        var (ta, tb) = InferenceBench.Alternate(() => pa.Predict(batch), () => pb.Predict(batch), 1, repeats);
+        InferenceBench.Row R(string name, SegnnModel m, List<double> t) =>
+            new(name, m.Config.Derivatives == EnergyDerivatives.None ? "torchsharp-energy" : "torchsharp-energy-forces", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount,
+                Timing.Median(t), t.Min(), repeats, t.Max());
+        return (R(nameA, a, ta), R(nameB, b, tb));
     }
 
     /// <summary>The exported file of <paramref name="model"/> (the pipeline's parity check included).</summary>

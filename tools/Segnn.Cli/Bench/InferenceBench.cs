@@ -49,6 +49,43 @@ internal static class InferenceBench
             Timing.Median(times), times.Min(), repeats, times.Max(), faults, bytes);
     }
 
+    /// <summary>
+    /// Two actions alternated in blocks (A×5, B×5, A×5, …) after <paramref name="warmup"/> rounds: a drift of the
+    /// machine during the measurement (this VM's speed moves by 2× within a day) falls on both, so the ratio of their
+    /// medians compares like with like; timed one after the other, the same pair of S2EF files gave 2.6× in one run and
+    /// 3.3× in the next. Blocks, not single calls: ONNX Runtime's intra-op threads spin for a while after a run, and with
+    /// 2 threads on 2 cores that spinning slowed the other session's next call (energy-only 90 ms with 2 threads against
+    /// 73 ms with 1); only a block's first call meets it, which the median ignores.
+    /// </summary>
+    public static (List<double> A, List<double> B) Alternate(Action a, Action b, int warmup, int repeats)
+    {
+        const int block = 5;
+        for (int i = 0; i < warmup; i++)
+        {
+            a();
+            b();
+        }
+        var (ta, tb) = (new List<double>(repeats), new List<double>(repeats));
+        while (ta.Count < repeats)
+        {
+            int n = Math.Min(block, repeats - ta.Count);
+            ta.AddRange(Timing.Time(a, 0, n));
+            tb.AddRange(Timing.Time(b, 0, n));
+        }
+        return (ta, tb);
+    }
+
+    /// <summary>Two ONNX files on one batch, runs alternated (<see cref="Alternate"/>).</summary>
+    public static (Row A, Row B) OnnxAlternated(string nameA, byte[] fileA, string nameB, byte[] fileB, string lowering, BatchBuilder batch, int threads, int repeats)
+    {
+        using SegnnSession a = SegnnSession.Load(fileA, new SessionSettings { IntraOpThreads = threads });
+        using SegnnSession b = SegnnSession.Load(fileB, new SessionSettings { IntraOpThreads = threads });
+        GraphInputs inputs = batch.Build();
+        var (ta, tb) = Alternate(() => a.Run(inputs), () => b.Run(inputs), 3, repeats);
+        Row R(string name, List<double> t) => new(name, $"onnxruntime-cpu-{lowering}", threads, batch.NodeCount, batch.EdgeCount, batch.SystemCount, Timing.Median(t), t.Min(), repeats, t.Max());
+        return (R(nameA, ta), R(nameB, tb));
+    }
+
     /// <summary>Multiply-adds of one forward of the batch (the tensor-product plans and the other matrix products).</summary>
     public static long MultiplyAdds(SegnnModel model, BatchBuilder batch)
     {

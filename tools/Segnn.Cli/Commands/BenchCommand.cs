@@ -298,14 +298,15 @@ internal static class BenchCommand
         var rows = new List<InferenceBench.Row>();
         foreach (int t in new[] { 1, 2 })
         {
-            rows.Add(InferenceBench.Onnx("s2ef-energy", energyFile, "two-stage", batch, t, 20));
-            rows.Add(InferenceBench.Onnx($"s2ef-energy-{EnumNames.Name(config.Derivatives)}", forcesFile, "two-stage", batch, t, 20));
-            rows.Add(AtomisticBench.Torch("s2ef-energy", energy, batch, t, 10));
-            rows.Add(AtomisticBench.Torch($"s2ef-energy-{EnumNames.Name(config.Derivatives)}", forces, batch, t, 10));
+            // each pair alternated, so that the ratio compares runs of the same minute
+            string withDerivatives = $"s2ef-energy-{EnumNames.Name(config.Derivatives)}";
+            var (onnxEnergy, onnxForces) = InferenceBench.OnnxAlternated("s2ef-energy", energyFile, withDerivatives, forcesFile, "two-stage", batch, t, 20);
+            var (torchEnergy, torchForces) = AtomisticBench.TorchAlternated("s2ef-energy", energy, withDerivatives, forces, batch, t, 10);
+            rows.AddRange([onnxEnergy, onnxForces, torchEnergy, torchForces]);
         }
         set_num_threads(1);
-        CsvFile.Write(Path.Combine(dir, "forces.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "repeats"],
-            rows.Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), I(x.Repeats)]));
+        CsvFile.Write(Path.Combine(dir, "forces.csv"), ["config", "engine", "threads", "nodes", "edges", "graphs", "median_ms", "min_ms", "max_ms", "repeats"],
+            rows.Select(x => (IReadOnlyList<string>)[x.Config, x.Engine, I(x.Threads), I(x.Nodes), I(x.Edges), I(x.Graphs), F(x.MedianMs), F(x.MinMs), F(x.MaxMs), I(x.Repeats)]));
         foreach (var x in rows) o[$"{x.Config}_{x.Engine}_threads{x.Threads}_ms"] = Math.Round(x.MedianMs, 2);
         for (int i = 0; i < rows.Count; i += 2)
             o[$"ratio_{rows[i].Engine.Split('-')[0]}_threads{rows[i].Threads}"] = Math.Round(rows[i + 1].MedianMs / rows[i].MedianMs, 2);
