@@ -7,14 +7,15 @@ namespace Segnn.Nn;
 /// <summary>
 /// Executes a <see cref="TensorProductDescriptor"/> on TorchSharp tensors (ir_mul features) following its
 /// <see cref="TwoStagePlan"/>: per input irrep the attribute is contracted with the stacked Clebsch–Gordan blocks and the
-/// input, then ONE matrix multiply per output block. Holds the plan's constants as tensors of one precision and device.
+/// input, then ONE matrix multiply per output block; where the plan prefers it (<see cref="TwoStagePlan.PrefersWeightsFirst"/>,
+/// as the exported graph does) a group's channels into a block are computed weights first instead. Holds the plan's constants as tensors of one precision and device.
 /// </summary>
 internal sealed class TorchTensorProduct : IDisposable
 {
     private readonly TwoStagePlan _plan;
     private readonly Tensor?[] _coefficients;
     private readonly bool[] _linear;
-    private readonly Tensor?[] _weightIndex;
+    private readonly Tensor?[] _weightIndex; // per output block, the weight rows of its per-channel parts
 
     public TorchTensorProduct(TensorProductDescriptor descriptor, ScalarType dtype, Device device)
     {
@@ -31,10 +32,60 @@ internal sealed class TorchTensorProduct : IDisposable
             else if (!_linear[g])
                 throw new InvalidOperationException($"tensor product {descriptor}: expected identity coefficients for a linear path");
         }
-        _weightIndex = _plan.Outputs
-            .Select(o => o.Parts.Count == 0 ? null : tensor(o.WeightIndex.ToArray(), [o.WeightIndex.Length], ScalarType.Int64, device).DetachFromDisposeScope())
-            .ToArray();
+        // per output block: the groups computed weights first (TwoStagePlan.PrefersWeightsFirst, as the exported graph
+        // does) with their weight rows and C'; the other parts' weight rows for the one GEMM of the per-channel form
+        _weightsFirst = new WeightsFirstTerm[_plan.Outputs.Count][];
+        _weightIndex = new Tensor?[_plan.Outputs.Count];
+        _channelwiseParts = new (int Group, TwoStagePlan.Channel Channel)[_plan.Outputs.Count][];
+        for (int o = 0; o < _plan.Outputs.Count; o++)
+        {
+            TwoStagePlan.OutputBlock ob = _plan.Outputs[o];
+            var terms = new List<WeightsFirstTerm>();
+            var channelwiseRows = new List<long>();
+            var channelwise = new List<(int, TwoStagePlan.Channel)>();
+            int row = 0;
+            foreach (IGrouping<int, (int Group, TwoStagePlan.Channel Channel)> part in ob.Parts.GroupBy(q => q.Group))
+            {
+                TwoStagePlan.Group group = _plan.Groups[part.Key];
+                var channels = part.Select(q => q.Channel).ToArray();
+                int rows = channels.Length * group.Mul;
+                long[] index = ob.WeightIndex.Skip(row * ob.Mul).Take(rows * ob.Mul).ToArray();
+                if (descriptor.HasInput2 && _plan.PrefersWeightsFirst(part.Key, o))
+                {
+                    int dim = group.Ir.Dim, nc = channels.Length, n3 = ob.Dim, dimY = descriptor.Input2.Dim, width = group.K * dim;
+                    // C' [dim(y), (2l_out+1)·(2l+1)·n]: the channels' Clebsch–Gordan blocks side by side in P's (i, c) order
+                    var cg = new double[dimY * n3 * dim * nc];
+                    for (int j = 0; j < dimY; j++)
+                        for (int c = 0; c < nc; c++)
+                            for (int k = 0; k < n3; k++)
+                                for (int i = 0; i < dim; i++)
+                                    cg[j * n3 * dim * nc + k * dim * nc + i * nc + c] = group.Coefficients[j * width + (channels[c].KOffset + k) * dim + i];
+                    terms.Add(new WeightsFirstTerm(part.Key, nc,
+                        tensor(cg, [dimY, n3 * dim * nc], dtype, device).DetachFromDisposeScope(),
+                        tensor(index, [index.Length], ScalarType.Int64, device).DetachFromDisposeScope()));
+                }
+                else
+                {
+                    channelwiseRows.AddRange(index);
+                    channelwise.AddRange(part.Select(q => (q.Group, q.Channel)));
+                }
+                row += rows;
+            }
+            _weightsFirst[o] = terms.ToArray();
+            _channelwiseParts[o] = channelwise.ToArray();
+            _weightIndex[o] = channelwiseRows.Count == 0 ? null : tensor(channelwiseRows.ToArray(), [channelwiseRows.Count], ScalarType.Int64, device).DetachFromDisposeScope();
+        }
+        _needsChannels = new bool[n];
+        foreach (var parts in _channelwiseParts)
+            foreach (var (g, _) in parts) _needsChannels[g] = true;
     }
+
+    /// <summary>One group's channels into one output block, weights first: P = X·[W_1|…|W_n], then (y·C')·P per row.</summary>
+    private sealed record WeightsFirstTerm(int Group, int Channels, Tensor Coefficients, Tensor WeightIndex);
+
+    private readonly WeightsFirstTerm[][] _weightsFirst;
+    private readonly (int Group, TwoStagePlan.Channel Channel)[][] _channelwiseParts;
+    private readonly bool[] _needsChannels;
 
     /// <summary>The plan's multiply-adds per row (for the ops' arithmetic count).</summary>
     public long MultiplyAddsPerRow => _plan.MultiplyAddsPerRow;
@@ -52,13 +103,15 @@ internal sealed class TorchTensorProduct : IDisposable
 
         // stage 1: T_g [z, k, u] per input irrep g; features are ir_mul, so a block is the view [rows, 2l+1, mul]
         var t = new Tensor[_plan.Groups.Count];
+        var xs = new Tensor[_plan.Groups.Count];
         for (int g = 0; g < t.Length; g++)
         {
             TwoStagePlan.Group group = _plan.Groups[g];
             int dim = group.Ir.Dim;
-            Tensor xg = group.Contiguous
+            Tensor xg = xs[g] = group.Contiguous
                 ? x.narrow(1, group.Offset, group.Mul * dim).view(rows, dim, group.Mul)
                 : cat(group.Blocks.Select(blk => x.narrow(1, d.Input1.Offset(blk), d.Input1[blk].Dim).view(rows, dim, d.Input1[blk].Mul)).ToArray(), 2);
+            if (!_needsChannels[g]) continue; // every channel of the group is computed weights first
             if (_linear[g])
             {
                 t[g] = group.Channels.Count == 1 ? xg : cat(Enumerable.Repeat(xg, group.Channels.Count).ToArray(), 1);
@@ -75,6 +128,7 @@ internal sealed class TorchTensorProduct : IDisposable
         var channels = new Tensor[t.Length][];
         for (int g = 0; g < t.Length; g++)
         {
+            if (t[g] is null) continue;
             var sizes = _plan.Groups[g].Channels.Select(ch => (long)(2 * ch.LOut + 1)).ToArray();
             channels[g] = sizes.Length == 1 ? [t[g]] : t[g].split(sizes, 1);
         }
@@ -91,12 +145,31 @@ internal sealed class TorchTensorProduct : IDisposable
             }
             else
             {
-                Tensor a = ob.Parts.Count == 1
-                    ? channels[ob.Parts[0].Group][ChannelIndex(ob.Parts[0].Group, ob.Parts[0].Channel)]
-                    : cat(ob.Parts.Select(part => channels[part.Group][ChannelIndex(part.Group, part.Channel)]).ToArray(), 2);
-                Tensor w = weight.index_select(0, _weightIndex[o]!).view(ob.Rows, ob.Mul);
-                // [rows·(2l+1), Σu]·[Σu, w] is the output block [rows, 2l+1, w] in ir_mul as it stands
-                result = a.reshape(rows * ob.Dim, ob.Rows).mm(w).view(rows, ob.Dim * ob.Mul);
+                Tensor? sum = null; // [rows, 2l_out+1, w]
+                foreach (WeightsFirstTerm term in _weightsFirst[o])
+                {
+                    TwoStagePlan.Group group = _plan.Groups[term.Group];
+                    int dim = group.Ir.Dim, u = group.Mul, n = term.Channels;
+                    // [W_1 | … | W_n] [U, n·w] from the channels' weight rows; P [rows, (2l+1)·n, w]
+                    Tensor wcat = weight.index_select(0, term.WeightIndex).view(n, u, ob.Mul).permute(1, 0, 2).reshape(u, n * ob.Mul);
+                    Tensor pv = xs[term.Group].reshape(rows * dim, u).mm(wcat).view(rows, dim * n, ob.Mul);
+                    Tensor m = y!.matmul(term.Coefficients).view(rows, ob.Dim, dim * n);
+                    Tensor part = dim * n == 1 ? m * pv : m.bmm(pv);
+                    sum = sum is null ? part : sum + part;
+                }
+                var parts = _channelwiseParts[o];
+                if (parts.Length > 0)
+                {
+                    Tensor a = parts.Length == 1
+                        ? channels[parts[0].Group][ChannelIndex(parts[0].Group, parts[0].Channel)]
+                        : cat(parts.Select(part => channels[part.Group][ChannelIndex(part.Group, part.Channel)]).ToArray(), 2);
+                    int contraction = parts.Sum(part => _plan.Groups[part.Group].Mul);
+                    Tensor w = weight.index_select(0, _weightIndex[o]!).view(contraction, ob.Mul);
+                    // [rows·(2l+1), Σu]·[Σu, w] is the output block [rows, 2l+1, w] in ir_mul as it stands
+                    Tensor channelwise = a.reshape(rows * ob.Dim, contraction).mm(w).view(rows, ob.Dim, ob.Mul);
+                    sum = sum is null ? channelwise : sum + channelwise;
+                }
+                result = sum!.reshape(rows, ob.Dim * ob.Mul);
             }
             if (ob.BiasOffset >= 0 && bias is not null)
                 result = result + bias.narrow(0, ob.BiasOffset, ob.Mul);
@@ -116,5 +189,10 @@ internal sealed class TorchTensorProduct : IDisposable
     public void Dispose()
     {
         foreach (Tensor? t in _coefficients.Concat(_weightIndex)) t?.Dispose();
+        foreach (WeightsFirstTerm term in _weightsFirst.SelectMany(terms => terms))
+        {
+            term.Coefficients.Dispose();
+            term.WeightIndex.Dispose();
+        }
     }
 }
