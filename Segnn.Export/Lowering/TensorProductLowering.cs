@@ -93,7 +93,7 @@ public static class TensorProductLowering
         string WeightsFirst(int g, TwoStagePlan.Channel[] channels, ReadOnlySpan<double> w, TwoStagePlan.OutputBlock ob)
         {
             TwoStagePlan.Group group = plan.Groups[g];
-            int dim = group.Ir.Dim, u = group.Mul, n = channels.Length, n3 = ob.Dim, mul = ob.Mul, dimY = d.Input2.Dim, width = group.K * dim;
+            int dim = group.Ir.Dim, u = group.Mul, n = channels.Length, n3 = ob.Dim, mul = ob.Mul, dimY = d.Input2.Dim;
             var wcat = new double[u * n * mul];
             for (int c = 0; c < n; c++)
                 for (int r = 0; r < u; r++)
@@ -110,12 +110,7 @@ public static class TensorProductLowering
                 p = p is null ? b.Node("MatMul", [a, wb]) : b.Node("Gemm", [a, wb, p]);
                 first += ub;
             }
-            var cg = new double[dimY * n3 * dim * n];
-            for (int j = 0; j < dimY; j++)
-                for (int c = 0; c < n; c++)
-                    for (int k = 0; k < n3; k++)
-                        for (int i = 0; i < dim; i++)
-                            cg[j * n3 * dim * n + k * dim * n + i * n + c] = group.Coefficients[j * width + (channels[c].KOffset + k) * dim + i];
+            double[] cg = plan.WeightsFirstCoefficients(g, channels, n3);
             string m = b.Node("Reshape", [b.Node("MatMul", [call.Y!.Name, b.Real(cg, [dimY, n3 * dim * n], "cg")]), b.Ints(-1, n3, dim * n)]);
             string pv = b.Node("Reshape", [p!, b.Ints(-1, dim * n, mul)]);
             return dim * n == 1 ? b.Node("Mul", [m, pv]) : b.Node("MatMul", [m, pv]); // [Z, 2l_out+1, w]

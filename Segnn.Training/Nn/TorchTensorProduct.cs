@@ -52,16 +52,10 @@ internal sealed class TorchTensorProduct : IDisposable
                 long[] index = ob.WeightIndex.Skip(row * ob.Mul).Take(rows * ob.Mul).ToArray();
                 if (descriptor.HasInput2 && _plan.PrefersWeightsFirst(part.Key, o))
                 {
-                    int dim = group.Ir.Dim, nc = channels.Length, n3 = ob.Dim, dimY = descriptor.Input2.Dim, width = group.K * dim;
-                    // C' [dim(y), (2l_out+1)·(2l+1)·n]: the channels' Clebsch–Gordan blocks side by side in P's (i, c) order
-                    var cg = new double[dimY * n3 * dim * nc];
-                    for (int j = 0; j < dimY; j++)
-                        for (int c = 0; c < nc; c++)
-                            for (int k = 0; k < n3; k++)
-                                for (int i = 0; i < dim; i++)
-                                    cg[j * n3 * dim * nc + k * dim * nc + i * nc + c] = group.Coefficients[j * width + (channels[c].KOffset + k) * dim + i];
+                    int nc = channels.Length;
+                    double[] cg = _plan.WeightsFirstCoefficients(part.Key, channels, ob.Dim);
                     terms.Add(new WeightsFirstTerm(part.Key, nc,
-                        tensor(cg, [dimY, n3 * dim * nc], dtype, device).DetachFromDisposeScope(),
+                        tensor(cg, [descriptor.Input2.Dim, cg.Length / descriptor.Input2.Dim], dtype, device).DetachFromDisposeScope(),
                         tensor(index, [index.Length], ScalarType.Int64, device).DetachFromDisposeScope()));
                 }
                 else

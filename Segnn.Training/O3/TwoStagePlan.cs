@@ -289,6 +289,25 @@ public sealed class TwoStagePlan
         !IsLinear(Groups[group]) && Groups[group].Channels.Any(ch => ch.Out == output)
         && WeightsFirstCost(group, output).Weighted <= ChannelwiseCost(group, output).Weighted;
 
+    /// <summary>
+    /// The weights-first form's C' for <paramref name="channels"/> of one group into one output block of 2l_out+1
+    /// components: [dim(y), (2l_out+1)·(2l+1)·n] row-major, the channels' Clebsch–Gordan blocks side by side in P's
+    /// (i, c) order, so that y·C' viewed [Z, 2l_out+1, (2l+1)·n] multiplies P [Z, (2l+1)·n, w]. Training and the lowering
+    /// both read it.
+    /// </summary>
+    public double[] WeightsFirstCoefficients(int group, IReadOnlyList<Channel> channels, int outputDim)
+    {
+        Group g = Groups[group];
+        int dim = g.Ir.Dim, n = channels.Count, n3 = outputDim, dimY = Descriptor.Input2.Dim, width = g.K * dim;
+        var cg = new double[dimY * n3 * dim * n];
+        for (int j = 0; j < dimY; j++)
+            for (int c = 0; c < n; c++)
+                for (int k = 0; k < n3; k++)
+                    for (int i = 0; i < dim; i++)
+                        cg[j * n3 * dim * n + k * dim * n + i * n + c] = g.Coefficients[j * width + (channels[c].KOffset + k) * dim + i];
+        return cg;
+    }
+
     private long _multiplyAddsPerRow = -1;
 
     /// <summary>
