@@ -21,9 +21,9 @@ public sealed record BatchOptions
 
     /// <summary>
     /// Runs in flight at once, each on its own thread, sharing <see cref="MemoryLimit"/>. For throughput on a machine
-    /// with as many cores as runs, give the session <see cref="SessionSettings.IntraOpThreads"/> = 1: on 2 cores the
-    /// QM9 and N-body paper batches ran 1.1–1.6× more batches per second as two 1-thread runs than as one 2-thread run
-    /// (Segnn.Runtime/README.md). Results and their order do not depend on it.
+    /// with as many cores as runs, give the session <see cref="SessionSettings.IntraOpThreads"/> = 1: on 2 cores two
+    /// 1-thread runs served 1.40× the QM9 molecules per second of one 2-thread run (`segnn bench runtime`;
+    /// Segnn.Runtime/README.md). Results and their order do not depend on it.
     /// </summary>
     public int ConcurrentRuns { get; init; } = 1;
 
@@ -235,27 +235,25 @@ public sealed partial class SegnnSession
             }
             IReadOnlyDictionary<string, double[]>[] outputs = RunWave(wave);
             for (int w = 0; w < wave.Count; w++)
-            {
-                Batch batch = wave[w];
-                for (int i = batch.First; i < batch.End; i++)
-                {
-                    int local = i - batch.First;
-                    var perSystem = new Dictionary<string, double[]>(StringComparer.Ordinal);
-                    foreach (OutputSpec o in Metadata.Outputs)
-                    {
-                        double[] values = outputs[w][o.Name];
-                        (int first, int rows) = o.Level == OutputLevel.Graph ? (local, 1) : (batch.Builder.NodeOffset(local), batch.Builder.Nodes(local));
-                        perSystem[o.Name] = values.AsSpan(first * o.Width, rows * o.Width).ToArray();
-                    }
-                    results.Add(new SystemPrediction(name(i), perSystem));
-                }
-            }
+                for (int i = wave[w].First; i < wave[w].End; i++) results.Add(new SystemPrediction(name(i), SystemOutputs(wave[w], outputs[w], i - wave[w].First)));
             progress?.Report(wave[^1].End);
         }
         return results;
     }
 
     private sealed record Batch(BatchBuilder Builder, int First, int End, long Bytes);
+
+    /// <summary>The rows of one system (<paramref name="local"/>-th in its batch) of every output of the batch's run.</summary>
+    private Dictionary<string, double[]> SystemOutputs(Batch batch, IReadOnlyDictionary<string, double[]> outputs, int local)
+    {
+        var perSystem = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (OutputSpec o in Metadata.Outputs)
+        {
+            (int first, int rows) = o.Level == OutputLevel.Graph ? (local, 1) : (batch.Builder.NodeOffset(local), batch.Builder.Nodes(local));
+            perSystem[o.Name] = outputs[o.Name].AsSpan(first * o.Width, rows * o.Width).ToArray();
+        }
+        return perSystem;
+    }
 
     /// <summary>The wave's runs at once (the first on the calling thread); the first failure is rethrown as it was thrown.</summary>
     private IReadOnlyDictionary<string, double[]>[] RunWave(List<Batch> wave)

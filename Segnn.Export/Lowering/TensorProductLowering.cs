@@ -90,10 +90,10 @@ public static class TensorProductLowering
         // weights first, for the channels of one group into one output block: P = X·[W_c1 | W_c2 …] (one GEMM over all
         // rows and components, [Z·(2l+1), U] × [U, n·w]), viewed [Z, (2l+1)·n, w]; then ONE batched product per row with
         // M' = y·C' [Z, 2l_out+1, (2l+1)·n], the channels' Clebsch–Gordan blocks side by side in P's (i, c) order
-        string WeightsFirst(int g, TwoStagePlan.Channel[] channels, ReadOnlySpan<double> w, TwoStagePlan.OutputBlock ob)
+        string WeightsFirst(int g, IReadOnlyList<TwoStagePlan.Channel> channels, ReadOnlySpan<double> w, TwoStagePlan.OutputBlock ob)
         {
             TwoStagePlan.Group group = plan.Groups[g];
-            int dim = group.Ir.Dim, u = group.Mul, n = channels.Length, n3 = ob.Dim, mul = ob.Mul, dimY = d.Input2.Dim;
+            int dim = group.Ir.Dim, u = group.Mul, n = channels.Count, n3 = ob.Dim, mul = ob.Mul, dimY = d.Input2.Dim;
             var wcat = new double[u * n * mul];
             for (int c = 0; c < n; c++)
                 for (int r = 0; r < u; r++)
@@ -134,22 +134,12 @@ public static class TensorProductLowering
             else
             {
                 double[] w = TwoStagePlan.OutputWeights(ob, weights);
-                // the block's parts per group, with the first row of each group's weights
-                var groupsIn = new List<(int Group, TwoStagePlan.Channel[] Channels, int Row)>();
-                int row = 0;
-                foreach (IGrouping<int, (int Group, TwoStagePlan.Channel Channel)> part in ob.Parts.GroupBy(p => p.Group))
-                {
-                    var channels = part.Select(p => p.Channel).ToArray();
-                    groupsIn.Add((part.Key, channels, row));
-                    row += channels.Length * plan.Groups[part.Key].Mul;
-                }
-                int block = o;
-                ILookup<bool, (int Group, TwoStagePlan.Channel[] Channels, int Row)> weightsFirst = groupsIn.ToLookup(q => plan.PrefersWeightsFirst(q.Group, block));
+                IReadOnlyList<TwoStagePlan.GroupPart> parts = plan.GroupParts(o);
                 string? sum = null; // weights-first parts, [Z, 2l_out+1, w]
-                foreach (var q in weightsFirst[true])
+                foreach (TwoStagePlan.GroupPart q in parts.Where(q => q.WeightsFirst))
                 {
                     int u = plan.Groups[q.Group].Mul;
-                    string t = WeightsFirst(q.Group, q.Channels, w.AsSpan(q.Row * ob.Mul, q.Channels.Length * u * ob.Mul), ob);
+                    string t = WeightsFirst(q.Group, q.Channels, w.AsSpan(q.FirstRow * ob.Mul, q.Channels.Length * u * ob.Mul), ob);
                     sum = sum is null ? t : b.Node("Add", [sum, t]);
                 }
                 string? acc = sum is null ? null : b.Node("Reshape", [sum, b.Ints(-1, ob.Mul)]);
@@ -158,13 +148,13 @@ public static class TensorProductLowering
                     acc = acc is null ? bias : b.Node("Add", [acc, bias]); // a scalar block's bias is Gemm's C; others have none in SEGNN
                     bias = null;
                 }
-                foreach (var q in weightsFirst[false])
+                foreach (TwoStagePlan.GroupPart q in parts.Where(q => !q.WeightsFirst))
                 {
                     int u = plan.Groups[q.Group].Mul;
                     for (int c = 0; c < q.Channels.Length; c++)
                     {
                         string a = b.Node("Reshape", [ChannelProduct(q.Group, q.Channels[c]), b.Ints(-1, u)]); // [Z·(2l+1), U]
-                        string wp = b.Real(w.AsSpan((q.Row + c * u) * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
+                        string wp = b.Real(w.AsSpan((q.FirstRow + c * u) * ob.Mul, u * ob.Mul).ToArray(), [u, ob.Mul], "w");
                         acc = acc is null ? b.Node("MatMul", [a, wp]) : b.Node("Gemm", [a, wp, acc]);
                     }
                 }

@@ -144,8 +144,6 @@ public sealed class GraphBuilder
         }, Key("d", dims, array.SelectMany(BitConverter.GetBytes)));
     }
 
-    /// <summary>A real scalar initializer in the graph's <see cref="FloatType"/>.</summary>
-    public string RealScalar(double value, string hint = "scalar") => Real([value], [], hint);
     public string Ints(params long[] values) => Constant(values, [values.Length], "ints");
 
     internal ModelProto Build(string producerVersion, string docString)

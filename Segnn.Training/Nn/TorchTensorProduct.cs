@@ -43,27 +43,22 @@ internal sealed class TorchTensorProduct : IDisposable
             var terms = new List<WeightsFirstTerm>();
             var channelwiseRows = new List<long>();
             var channelwise = new List<(int, TwoStagePlan.Channel)>();
-            int row = 0;
-            foreach (IGrouping<int, (int Group, TwoStagePlan.Channel Channel)> part in ob.Parts.GroupBy(q => q.Group))
+            foreach (TwoStagePlan.GroupPart part in _plan.GroupParts(o))
             {
-                TwoStagePlan.Group group = _plan.Groups[part.Key];
-                var channels = part.Select(q => q.Channel).ToArray();
-                int rows = channels.Length * group.Mul;
-                long[] index = ob.WeightIndex.Skip(row * ob.Mul).Take(rows * ob.Mul).ToArray();
-                if (descriptor.HasInput2 && _plan.PrefersWeightsFirst(part.Key, o))
+                int rows = part.Channels.Length * _plan.Groups[part.Group].Mul;
+                long[] index = ob.WeightIndex.Skip(part.FirstRow * ob.Mul).Take(rows * ob.Mul).ToArray();
+                if (part.WeightsFirst)
                 {
-                    int nc = channels.Length;
-                    double[] cg = _plan.WeightsFirstCoefficients(part.Key, channels, ob.Dim);
-                    terms.Add(new WeightsFirstTerm(part.Key, nc,
+                    double[] cg = _plan.WeightsFirstCoefficients(part.Group, part.Channels, ob.Dim);
+                    terms.Add(new WeightsFirstTerm(part.Group, part.Channels.Length,
                         tensor(cg, [descriptor.Input2.Dim, cg.Length / descriptor.Input2.Dim], dtype, device).DetachFromDisposeScope(),
                         tensor(index, [index.Length], ScalarType.Int64, device).DetachFromDisposeScope()));
                 }
                 else
                 {
                     channelwiseRows.AddRange(index);
-                    channelwise.AddRange(part.Select(q => (q.Group, q.Channel)));
+                    channelwise.AddRange(part.Channels.Select(ch => (part.Group, ch)));
                 }
-                row += rows;
             }
             _weightsFirst[o] = terms.ToArray();
             _channelwiseParts[o] = channelwise.ToArray();

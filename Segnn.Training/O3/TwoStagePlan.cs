@@ -249,7 +249,7 @@ public sealed class TwoStagePlan
     {
         public long Total => Gemm + RowWise;
 
-        /// <summary>The cost the lowering compares: a row-wise multiply-add counts as <see cref="RowWiseWeight"/> GEMM ones.</summary>
+        /// <summary>The cost both backends compare: a row-wise multiply-add counts as <see cref="RowWiseWeight"/> GEMM ones.</summary>
         public double Weighted => Gemm + RowWiseWeight * RowWise;
     }
 
@@ -259,7 +259,7 @@ public sealed class TwoStagePlan
     /// </summary>
     public const double RowWiseWeight = 4;
 
-    /// <summary>Per channel, as training runs it: M = y·C_channel, T = M·X, T·W_channel (n channels of the group into the block).</summary>
+    /// <summary>Per channel: M = y·C_channel, T = M·X, T·W_channel (n channels of the group into the block).</summary>
     public FormCost ChannelwiseCost(int group, int output)
     {
         var (g, d1, u, w, n3, n) = Shape(group, output);
@@ -284,10 +284,37 @@ public sealed class TwoStagePlan
         return (g, g.Ir.Dim, g.Mul, Outputs[output].Mul, Outputs[output].Dim, g.Channels.Count(ch => ch.Out == output));
     }
 
-    /// <summary>True when the lowering computes the group's channels into the block weights first (never for linear groups, whose T is x).</summary>
+    /// <summary>True when training and the lowering compute the group's channels into the block weights first (never for linear groups, whose T is x).</summary>
     public bool PrefersWeightsFirst(int group, int output) =>
         !IsLinear(Groups[group]) && Groups[group].Channels.Any(ch => ch.Out == output)
         && WeightsFirstCost(group, output).Weighted <= ChannelwiseCost(group, output).Weighted;
+
+    /// <summary>
+    /// One group's channels into one output block: the first of their rows in the block's weight matrix [Rows, Mul]
+    /// (<see cref="OutputBlock.WeightIndex"/>; Channels.Length × the group's Mul rows), and whether
+    /// <see cref="PrefersWeightsFirst"/> computes them weights first.
+    /// </summary>
+    public sealed record GroupPart(int Group, ImmutableArray<Channel> Channels, int FirstRow, bool WeightsFirst);
+
+    private ImmutableArray<GroupPart>[]? _groupParts;
+
+    /// <summary>The output block's parts per group, in the block's row order; training and the lowering both read them.</summary>
+    public IReadOnlyList<GroupPart> GroupParts(int output)
+    {
+        _groupParts ??= Enumerable.Range(0, Outputs.Count).Select(o =>
+        {
+            var parts = ImmutableArray.CreateBuilder<GroupPart>();
+            int row = 0;
+            foreach (IGrouping<int, (int Group, Channel Channel)> part in Outputs[o].Parts.GroupBy(q => q.Group))
+            {
+                var channels = part.Select(q => q.Channel).ToImmutableArray();
+                parts.Add(new GroupPart(part.Key, channels, row, PrefersWeightsFirst(part.Key, o)));
+                row += channels.Length * Groups[part.Key].Mul;
+            }
+            return parts.ToImmutable();
+        }).ToArray();
+        return _groupParts[output];
+    }
 
     /// <summary>
     /// The weights-first form's C' for <paramref name="channels"/> of one group into one output block of 2l_out+1
@@ -311,8 +338,8 @@ public sealed class TwoStagePlan
     private long _multiplyAddsPerRow = -1;
 
     /// <summary>
-    /// Multiply-adds per row: for every group and output block the fewer of the two forms (<see cref="ChannelwiseCost"/>,
-    /// which training runs, and <see cref="WeightsFirstCost"/>). A lower bound on either backend's arithmetic, so a time
+    /// Multiply-adds per row: for every group and output block the fewer of the two forms (<see cref="ChannelwiseCost"/>
+    /// and <see cref="WeightsFirstCost"/>). A lower bound on either backend's arithmetic, so a time
     /// as a multiple of it never flatters the form that does more; linear groups cost their GEMMs only.
     /// </summary>
     public long MultiplyAddsPerRow

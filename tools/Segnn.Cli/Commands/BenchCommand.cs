@@ -321,10 +321,10 @@ internal static class BenchCommand
         // one 2-thread run at a time against two 1-thread runs in flight (throughput on 2 cores), repeats interleaved
         using SegnnSession twoThreads = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 2 });
         using SegnnSession oneThread = SegnnSession.Load(PaperQm9TwoStage.Value, new SessionSettings { IntraOpThreads = 1 });
-        var configs = new (string Label, SegnnSession Session, int Threads, BatchOptions Options)[]
+        var configs = new (SegnnSession Session, int Threads, BatchOptions Options)[]
         {
-            ("1 run x 2 threads", twoThreads, 2, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }),
-            ("2 runs x 1 thread", oneThread, 1, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue, ConcurrentRuns = 2 }),
+            (twoThreads, 2, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue }),
+            (oneThread, 1, new BatchOptions { MaxSystems = 128, MaxNodes = int.MaxValue, ConcurrentRuns = 2 }),
         };
         foreach (var c in configs) c.Session.Predict(molecules.Take(256).ToList(), c.Options);
         var times = configs.Select(_ => new List<double>()).ToArray();
